@@ -1,0 +1,1 @@
+"""Pydantic models for every boundary: webhooks, diagnoses, incidents, audit records."""

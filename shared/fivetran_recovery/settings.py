@@ -1,0 +1,83 @@
+"""Settings: one validated model, read from the environment once.
+
+Precedence everywhere: explicit argument > environment variable > default.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from functools import lru_cache
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class RolloutMode(StrEnum):
+    """Phased rollout: observe first, then suggest, then act."""
+
+    MONITOR = "monitor"
+    RECOMMEND = "recommend"
+    AUTO = "auto"
+
+
+class SettingsError(ValueError):
+    """The environment does not describe a valid deployment."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    # AWS resources (names/ARNs/URLs come from template.yaml through environment variables).
+    incidents_table: str = Field("fivetran-recovery-incidents", alias="INCIDENTS_TABLE")
+    history_table: str = Field("fivetran-recovery-history", alias="HISTORY_TABLE")
+    approvals_table: str = Field("fivetran-recovery-approvals", alias="APPROVALS_TABLE")
+    audit_table: str = Field("fivetran-recovery-audit", alias="AUDIT_TABLE")
+    idempotency_table: str = Field("fivetran-recovery-idempotency", alias="IDEMPOTENCY_TABLE")
+    events_queue_url: str = Field("", alias="EVENTS_QUEUE_URL")
+    state_machine_arn: str = Field("", alias="STATE_MACHINE_ARN")
+
+    # Secrets Manager ids: values are never placed in the environment.
+    fivetran_secret_id: str = Field("fivetran-recovery/fivetran-api", alias="FIVETRAN_SECRET_ID")
+    webhook_secret_id: str = Field("fivetran-recovery/webhook", alias="WEBHOOK_SECRET_ID")
+    slack_secret_id: str = Field("fivetran-recovery/slack", alias="SLACK_SECRET_ID")
+    anthropic_secret_id: str = Field("fivetran-recovery/anthropic", alias="ANTHROPIC_SECRET_ID")
+    secrets_max_age_seconds: int = Field(300, alias="SECRETS_MAX_AGE_SECONDS", ge=0)
+
+    # Behaviour.
+    rollout_mode: RolloutMode = Field(RolloutMode.RECOMMEND, alias="ROLLOUT_MODE")
+    fivetran_api_url: str = Field("https://api.fivetran.com/v1", alias="FIVETRAN_API_URL")
+    anthropic_model: str = Field("claude-sonnet-4-5", alias="ANTHROPIC_MODEL")
+    anthropic_base_url: str | None = Field(None, alias="ANTHROPIC_BASE_URL")
+    llm_enabled: bool = Field(True, alias="LLM_ENABLED")
+    max_webhook_bytes: int = Field(256 * 1024, alias="MAX_WEBHOOK_BYTES", gt=0)
+    approval_timeout_seconds: int = Field(24 * 3600, alias="APPROVAL_TIMEOUT_SECONDS", gt=0)
+    self_heal_window_seconds: int = Field(900, alias="SELF_HEAL_WINDOW_SECONDS", ge=0)
+    stage: str = Field("prod", alias="STAGE")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from `environ` (default: os.environ); keyword overrides win."""
+        env = dict(os.environ if environ is None else environ)
+        values: dict[str, Any] = {}
+        for name, field in cls.model_fields.items():
+            if field.alias and field.alias in env:
+                values[field.alias] = env[field.alias]
+        for name, value in overrides.items():
+            field = cls.model_fields[name]
+            values[field.alias or name] = value
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:  # name the variable, never its value (it may be a secret)
+            problems = "; ".join(
+                f"{cls.model_fields[str(e['loc'][0])].alias if str(e['loc'][0]) in cls.model_fields else e['loc'][0]}: "
+                f"{e['msg']}"
+                for e in exc.errors()
+            )
+            raise SettingsError(f"invalid settings: {problems}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once (cleared by tests via get_settings.cache_clear())."""
+    return Settings.from_env()
