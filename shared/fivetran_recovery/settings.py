@@ -60,7 +60,7 @@ class Settings(BaseModel):
         """Build settings from `environ` (default: os.environ); keyword overrides win."""
         env = dict(os.environ if environ is None else environ)
         values: dict[str, Any] = {}
-        for name, field in cls.model_fields.items():
+        for field in cls.model_fields.values():
             if field.alias and field.alias in env:
                 values[field.alias] = env[field.alias]
         for name, value in overrides.items():

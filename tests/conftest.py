@@ -1,0 +1,59 @@
+"""Fixtures shared by every test area. Area-specific fixtures live in tests/<area>/conftest.py."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED_DIR = REPO_ROOT.parent / "shared"  # the steering repo's shared/ (read-only), beside the clone
+
+
+@pytest.fixture(autouse=True)
+def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may reach real AWS: fake credentials and a fixed region for every test."""
+    from local.aws import FAKE_CREDENTIALS
+
+    for key, value in FAKE_CREDENTIALS.items():
+        monkeypatch.setenv(key, value)
+    for key in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        monkeypatch.delenv(key, raising=False)
+
+
+@pytest.fixture
+def aws_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """moto with every resource of template.yaml created (local secret values), env vars set as in Lambda.
+
+    Yields local.aws.LocalResources (tables, queues, secrets, functions, state_machines).
+    """
+    from aws_lambda_powertools.utilities import parameters
+    from moto import mock_aws
+
+    from fivetran_recovery.settings import get_settings
+    from local.aws import MOTO_CONFIG, create_resources
+    from local.defaults import local_secrets
+
+    with mock_aws(config=MOTO_CONFIG):
+        resources = create_resources(secrets=local_secrets())
+        for key, value in resources.environment().items():
+            monkeypatch.setenv(key, value)
+        get_settings.cache_clear()
+        parameters.clear_caches()
+        yield resources
+    get_settings.cache_clear()
+    parameters.clear_caches()
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    if not SHARED_DIR.exists():
+        pytest.skip(f"{SHARED_DIR} is not present")
+    return SHARED_DIR
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("POWERTOOLS_DEV", "false")
+    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "FivetranRecoveryTests")
