@@ -14,9 +14,10 @@ import hashlib
 import json
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 TEST_CONNECTION_IDS = frozenset({"_connector_1", "_connection_1"})
 
@@ -213,19 +214,15 @@ class WebhookEvent(BaseModel):
     connection_name: str | None = Field(None, validation_alias=AliasChoices("connection_name", "connector_name"))
     connector_type: str | None = Field(None, validation_alias=AliasChoices("connector_type", "connection_type"))
     sync_id: str | None = None
-    destination_group_id: str | None = Field(
-        None, validation_alias=AliasChoices("destination_group_id", "group_id")
-    )
+    destination_group_id: str | None = Field(None, validation_alias=AliasChoices("destination_group_id", "group_id"))
     data: dict[str, Any] | None = None
-
-    _typed_data: EventData | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _validate_data_for_event_type(self) -> WebhookEvent:
         model = EVENT_DATA_MODELS.get(self.event)
         if model is not None and self.data is not None:
             try:
-                self._typed_data = model.model_validate(self.data)
+                model.model_validate(self.data)
             except ValidationError as exc:
                 raise ValueError(f"data does not fit {self.event}: {describe_validation_error(exc)}") from None
         return self
@@ -238,16 +235,19 @@ class WebhookEvent(BaseModel):
     def is_test(self) -> bool:
         return self.connection_id in TEST_CONNECTION_IDS
 
-    @property
+    @cached_property
     def typed_data(self) -> EventData | None:
         """`data` validated by the model for this event type (None when absent or the type is unknown)."""
-        return self._typed_data
+        model = EVENT_DATA_MODELS.get(self.event)
+        if model is None or self.data is None:
+            return None
+        return model.model_validate(self.data)
 
     @property
     def sync_end(self) -> SyncEndData | None:
         if self.event != EventType.SYNC_END or self.data is None:
             return None
-        typed = self._typed_data
+        typed = self.typed_data
         return typed if isinstance(typed, SyncEndData) else SyncEndData.model_validate(self.data)
 
     @property
