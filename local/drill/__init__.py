@@ -1,0 +1,1 @@
+"""The drill: failure scenarios played end to end against the local stack."""

@@ -1,0 +1,419 @@
+"""The incidents table (template.yaml IncidentsTable: pk, sk, GSI gsi1 on gsi1pk/gsi1sk, TTL expires_at).
+
+Item layout (one table, several item kinds; pk / sk / purpose):
+
+- incident: `INC#<id>` / `META`, gsi1 = `CONN#<conn>` (or `DEST#<group>` for a parent) / `<first_seen>#<id>`:
+  get by id; list by connection or destination.
+- open lock: `OPEN#<scope>` / `FP#<fingerprint>`: find open by fingerprint; its conditional create allows one
+  open incident per fingerprint; querying the scope lists a connection's open incidents.
+- pending: `PENDING` / `<hold_until>#<id>`: the sweep finds pending incidents whose hold has passed.
+- closed: `CLOSED#<signature>` / `<closed_at>#<id>`: similar incidents, newest first (TTL).
+- signal: `SIGNAL#<correlation key>` / `<at>#<conn>`: who failed the same way within a window (TTL).
+- digest: `DIGEST#<yyyy-mm-dd>` / `<at>#<kind>#<event key>`: suppressed and self-healed events (TTL).
+- llm cache: `LLM#<signature>` / `RESULT`: RCA results by signature (TTL).
+
+An incident, its lock, its pending marker and its closed marker change in one TransactWriteItems guarded by the
+incident's `version`, so concurrent consumers can neither double-open a fingerprint nor lose an update.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from fivetran_recovery.models.incident import Incident, IncidentKind
+from fivetran_recovery.stores.base import (
+    AlreadyOpenError,
+    ClosedIncidentSummary,
+    ConcurrentUpdateError,
+    CorrelationSignal,
+    DigestEntry,
+    IncidentNotFoundError,
+    Mutation,
+    StoreError,
+    lock_scope,
+    time_key,
+)
+from fivetran_recovery.stores.memory import closed_summary
+
+_SER = TypeSerializer()
+_DESER = TypeDeserializer()
+CLOSED_TTL_DAYS = 180
+DIGEST_TTL_DAYS = 90
+MAX_UPDATE_ATTEMPTS = 8
+
+
+def to_item(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _SER.serialize(v) for k, v in values.items() if v is not None}
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _DESER.deserialize(v) for k, v in item.items()}
+
+
+def _epoch(at: datetime, days: int) -> int:
+    return int((at + timedelta(days=days)).timestamp())
+
+
+def _is_conditional_failure(error: ClientError) -> bool:
+    code = error.response.get("Error", {}).get("Code", "")
+    if code == "ConditionalCheckFailedException":
+        return True
+    if code == "TransactionCanceledException":
+        reasons = error.response.get("CancellationReasons") or []
+        return any(r.get("Code") == "ConditionalCheckFailed" for r in reasons) or not reasons
+    return False
+
+
+class DynamoIncidentStore:
+    """IncidentStore on the incidents table. `client` is a low-level boto3 DynamoDB client (built by the caller)."""
+
+    def __init__(self, *, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    # ------------------------------------------------------------------ reads
+    def get(self, incident_id: str) -> Incident | None:
+        response = self._client.get_item(
+            TableName=self._table, Key=to_item({"pk": f"INC#{incident_id}", "sk": "META"}), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return self._incident(from_item(item)) if item else None
+
+    def find_open(self, scope: str, fingerprint: str) -> Incident | None:
+        response = self._client.get_item(
+            TableName=self._table, Key=to_item(_lock_key(scope, fingerprint)), ConsistentRead=True
+        )
+        item = response.get("Item")
+        if not item:
+            return None
+        return self.get(from_item(item)["incident_id"])
+
+    def open_in_scope(self, scope: str) -> list[Incident]:
+        items = self._query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :fp)",
+            ExpressionAttributeValues=to_item({":pk": f"OPEN#{scope}", ":fp": "FP#"}),
+            ConsistentRead=True,
+        )
+        found = (self.get(item["incident_id"]) for item in items)
+        return [i for i in found if i is not None and i.is_open]
+
+    def list_by_connection(self, connection_id: str, limit: int = 50) -> list[Incident]:
+        return self._by_gsi(f"CONN#{connection_id}", limit)
+
+    def list_by_destination(self, destination_group_id: str, limit: int = 50) -> list[Incident]:
+        return self._by_gsi(f"DEST#{destination_group_id}", limit)
+
+    def list_similar_closed(self, signature: str, limit: int = 10) -> list[ClosedIncidentSummary]:
+        items = self._query(
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues=to_item({":pk": f"CLOSED#{signature}"}),
+            ScanIndexForward=False,
+            Limit=limit,
+            max_items=limit,
+        )
+        return [ClosedIncidentSummary.model_validate_json(item["doc"]) for item in items]
+
+    def due_for_confirmation(self, now: datetime) -> list[str]:
+        items = self._query(
+            KeyConditionExpression="pk = :pk AND sk <= :now",
+            ExpressionAttributeValues=to_item({":pk": "PENDING", ":now": f"{time_key(now)}#~"}),
+            ConsistentRead=True,
+        )
+        return [item["incident_id"] for item in items]
+
+    # ------------------------------------------------------------------ writes
+    def create(self, incident: Incident) -> Incident:
+        stored = incident.model_copy(deep=True)
+        stored.version = 1
+        scope = lock_scope(stored)
+        writes: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item(self._meta(stored)),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+        ]
+        if stored.is_open:
+            writes.append(
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": to_item({**_lock_key(scope, stored.fingerprint), "incident_id": stored.id}),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
+        if (marker := _pending_key(stored)) is not None:
+            writes.append({"Put": {"TableName": self._table, "Item": to_item({**marker, "incident_id": stored.id})}})
+        try:
+            self._client.transact_write_items(TransactItems=writes)
+        except ClientError as error:
+            if not _is_conditional_failure(error):
+                raise StoreError(f"could not create incident {stored.id}: {error}") from None
+            existing = self.find_open(scope, stored.fingerprint)
+            raise AlreadyOpenError(scope, stored.fingerprint, existing.id if existing else None) from None
+        return stored
+
+    def update(self, incident_id: str, mutate: Mutation) -> Incident:
+        for attempt in range(MAX_UPDATE_ATTEMPTS):
+            current = self.get(incident_id)
+            if current is None:
+                raise IncidentNotFoundError(incident_id)
+            changed = mutate(current.model_copy(deep=True))
+            if changed is None:
+                return current
+            changed.version = current.version + 1
+            try:
+                self._client.transact_write_items(TransactItems=self._transition(current, changed))
+                return changed
+            except ClientError as error:
+                if not _is_conditional_failure(error):
+                    raise StoreError(f"could not update incident {incident_id}: {error}") from None
+                time.sleep(min(0.01 * 2**attempt, 0.2))
+        raise ConcurrentUpdateError(f"incident {incident_id} kept changing; gave up after {MAX_UPDATE_ATTEMPTS} tries")
+
+    def _transition(self, before: Incident, after: Incident) -> list[dict[str, Any]]:
+        writes: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item(self._meta(after)),
+                    "ConditionExpression": "version = :v",
+                    "ExpressionAttributeValues": to_item({":v": before.version}),
+                }
+            }
+        ]
+        old_marker, new_marker = _pending_key(before), _pending_key(after)
+        if old_marker != new_marker:
+            if old_marker is not None:
+                writes.append({"Delete": {"TableName": self._table, "Key": to_item(old_marker)}})
+            if new_marker is not None:
+                writes.append(
+                    {"Put": {"TableName": self._table, "Item": to_item({**new_marker, "incident_id": after.id})}}
+                )
+        if before.is_open and not after.is_open:
+            writes.append(
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": to_item(_lock_key(lock_scope(before), before.fingerprint)),
+                        "ConditionExpression": "attribute_not_exists(pk) OR incident_id = :id",
+                        "ExpressionAttributeValues": to_item({":id": before.id}),
+                    }
+                }
+            )
+            if after.is_top_level:
+                summary = closed_summary(after)
+                writes.append(
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": to_item(
+                                {
+                                    "pk": f"CLOSED#{after.signature}",
+                                    "sk": f"{time_key(summary.closed_at)}#{after.id}",
+                                    "doc": summary.model_dump_json(),
+                                    "expires_at": _epoch(summary.closed_at, CLOSED_TTL_DAYS),
+                                }
+                            ),
+                        }
+                    }
+                )
+        return writes
+
+    # ------------------------------------------------------------------ helpers
+    def _meta(self, incident: Incident) -> dict[str, Any]:
+        if incident.kind is IncidentKind.PARENT:
+            index_pk = f"DEST#{incident.destination_group_id}" if incident.destination_group_id else "DEST#-"
+        else:
+            index_pk = f"CONN#{incident.connection_id}"
+        return {
+            "pk": f"INC#{incident.id}",
+            "sk": "META",
+            "gsi1pk": index_pk,
+            "gsi1sk": f"{time_key(incident.first_seen)}#{incident.id}",
+            "version": incident.version,
+            "status": incident.status.value,
+            "kind": incident.kind.value,
+            "fingerprint": incident.fingerprint,
+            "doc": incident.model_dump_json(),
+        }
+
+    @staticmethod
+    def _incident(values: dict[str, Any]) -> Incident:
+        incident = Incident.model_validate_json(values["doc"])
+        incident.version = int(values["version"])
+        return incident
+
+    def _by_gsi(self, index_pk: str, limit: int) -> list[Incident]:
+        items = self._query(
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :pk",
+            ExpressionAttributeValues=to_item({":pk": index_pk}),
+            ScanIndexForward=False,
+            Limit=limit,
+            max_items=limit,
+        )
+        return [self._incident(item) for item in items]
+
+    def _query(self, *, max_items: int | None = None, **kwargs: Any) -> list[dict[str, Any]]:
+        return query_all(self._client, self._table, max_items=max_items, **kwargs)
+
+
+def query_all(client: Any, table: str, *, max_items: int | None = None, **kwargs: Any) -> list[dict[str, Any]]:
+    """Query with pagination, items deserialised."""
+    out: list[dict[str, Any]] = []
+    start: dict[str, Any] | None = None
+    while True:
+        page = client.query(TableName=table, **kwargs, **({"ExclusiveStartKey": start} if start else {}))
+        out.extend(from_item(item) for item in page.get("Items", []))
+        start = page.get("LastEvaluatedKey")
+        if not start or (max_items is not None and len(out) >= max_items):
+            return out[:max_items] if max_items is not None else out
+
+
+def _lock_key(scope: str, fingerprint: str) -> dict[str, str]:
+    return {"pk": f"OPEN#{scope}", "sk": f"FP#{fingerprint}"}
+
+
+def _pending_key(incident: Incident) -> dict[str, str] | None:
+    if not incident.is_pending or incident.hold_until is None:
+        return None
+    return {"pk": "PENDING", "sk": f"{time_key(incident.hold_until)}#{incident.id}"}
+
+
+class DynamoCorrelationStore:
+    def __init__(self, *, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def record(self, signal: CorrelationSignal, *, ttl_seconds: int) -> None:
+        self._client.put_item(
+            TableName=self._table,
+            Item=to_item(
+                {
+                    "pk": f"SIGNAL#{signal.key}",
+                    "sk": f"{time_key(signal.at)}#{signal.connection_id}",
+                    "connection_id": signal.connection_id,
+                    "incident_id": signal.incident_id,
+                    "expires_at": int(signal.at.timestamp()) + ttl_seconds,
+                }
+            ),
+        )
+
+    def connections_since(self, key: str, since: datetime) -> dict[str, str | None]:
+        items = query_all(
+            self._client,
+            self._table,
+            KeyConditionExpression="pk = :pk AND sk >= :since",
+            ExpressionAttributeValues=to_item({":pk": f"SIGNAL#{key}", ":since": time_key(since)}),
+            ConsistentRead=True,
+        )
+        return {item["connection_id"]: item.get("incident_id") for item in items}
+
+
+class DynamoDigestStore:
+    def __init__(self, *, client: Any, table_name: str, ttl_days: int = DIGEST_TTL_DAYS) -> None:
+        self._client = client
+        self._table = table_name
+        self._ttl_days = ttl_days
+
+    def add(self, entry: DigestEntry) -> None:
+        self._client.put_item(
+            TableName=self._table,
+            Item=to_item(
+                {
+                    "pk": f"DIGEST#{entry.at.astimezone(UTC).date().isoformat()}",
+                    "sk": f"{time_key(entry.at)}#{entry.kind.value}#{entry.event_key}",
+                    "doc": entry.model_dump_json(),
+                    "expires_at": _epoch(entry.at, self._ttl_days),
+                }
+            ),
+        )
+
+    def between(self, since: datetime, until: datetime) -> list[DigestEntry]:
+        if until < since:
+            raise ValueError("until must not be before since")
+        day, last = since.astimezone(UTC).date(), until.astimezone(UTC).date()
+        out: list[DigestEntry] = []
+        while day <= last:
+            items = query_all(
+                self._client,
+                self._table,
+                KeyConditionExpression="pk = :pk AND sk BETWEEN :a AND :b",
+                ExpressionAttributeValues=to_item(
+                    {
+                        ":pk": f"DIGEST#{day.isoformat()}",
+                        ":a": time_key(since),
+                        ":b": f"{time_key(until)}#~",
+                    }
+                ),
+            )
+            out.extend(DigestEntry.model_validate_json(item["doc"]) for item in items)
+            day += timedelta(days=1)
+        return out
+
+
+class DynamoLlmCache:
+    """LLM results by incident signature, expiring after `ttl_seconds` (checked on read: TTL deletion is lazy).
+
+    A pydantic model put in (e.g. the RCA's `LlmResult`) comes back as the same model: its class path is stored
+    beside its JSON, and only classes of this package are ever re-imported.
+    """
+
+    def __init__(self, *, client: Any, table_name: str, ttl_seconds: int = 7 * 24 * 3600, clock: Any = None) -> None:
+        self._client = client
+        self._table = table_name
+        self._ttl = ttl_seconds
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    def get(self, signature: str) -> Any | None:
+        response = self._client.get_item(
+            TableName=self._table, Key=to_item({"pk": f"LLM#{signature}", "sk": "RESULT"}), ConsistentRead=True
+        )
+        item = response.get("Item")
+        if not item:
+            return None
+        values = from_item(item)
+        if int(values.get("expires_at", 0)) <= int(self._clock().timestamp()):
+            return None
+        value = json.loads(values["value"])
+        model = _model_class(values.get("model"))
+        return model.model_validate(value) if model is not None else value
+
+    def put(self, signature: str, value: Any) -> None:
+        model_path = None
+        if hasattr(value, "model_dump"):
+            model_path = f"{type(value).__module__}:{type(value).__qualname__}"
+            value = value.model_dump(mode="json")
+        self._client.put_item(
+            TableName=self._table,
+            Item=to_item(
+                {
+                    "pk": f"LLM#{signature}",
+                    "sk": "RESULT",
+                    "value": json.dumps(value, default=str),
+                    "model": model_path,
+                    "expires_at": int(self._clock().timestamp()) + self._ttl,
+                }
+            ),
+        )
+
+
+def _model_class(path: str | None) -> Any:
+    if not path or not path.startswith("fivetran_recovery."):
+        return None
+    module_name, _, qualname = path.partition(":")
+    target: Any = importlib.import_module(module_name)
+    for part in qualname.split("."):
+        target = getattr(target, part)
+    return target if hasattr(target, "model_validate") else None
