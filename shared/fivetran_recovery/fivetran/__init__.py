@@ -1,0 +1,61 @@
+"""The Fivetran REST API client: `FivetranClient`, its typed models and errors."""
+
+from fivetran_recovery.fivetran.client import DEFAULT_BASE_URL, FivetranClient, credentials_from_secret
+from fivetran_recovery.fivetran.errors import (
+    BadRequestError,
+    ConflictError,
+    FivetranConnectionError,
+    FivetranError,
+    FivetranTimeoutError,
+    ForbiddenError,
+    NotFoundError,
+    RateLimitedError,
+    ServerError,
+    UnauthorizedError,
+)
+from fivetran_recovery.fivetran.models import (
+    ActionResult,
+    Alert,
+    ColumnConfig,
+    ConnectCard,
+    Connection,
+    ConnectionStatus,
+    SchemaConfig,
+    SchemaEntry,
+    SetupTest,
+    TableConfig,
+    Webhook,
+    WebhookTestResult,
+)
+from fivetran_recovery.fivetran.retry import Idempotency, RetryPolicy, parse_retry_after
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "ActionResult",
+    "Alert",
+    "BadRequestError",
+    "ColumnConfig",
+    "ConflictError",
+    "ConnectCard",
+    "Connection",
+    "ConnectionStatus",
+    "FivetranClient",
+    "FivetranConnectionError",
+    "FivetranError",
+    "FivetranTimeoutError",
+    "ForbiddenError",
+    "Idempotency",
+    "NotFoundError",
+    "RateLimitedError",
+    "RetryPolicy",
+    "SchemaConfig",
+    "SchemaEntry",
+    "ServerError",
+    "SetupTest",
+    "TableConfig",
+    "UnauthorizedError",
+    "Webhook",
+    "WebhookTestResult",
+    "credentials_from_secret",
+    "parse_retry_after",
+]
