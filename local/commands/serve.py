@@ -1,0 +1,66 @@
+"""`fivetran-recovery serve` (what `make run` runs): the whole stack on 127.0.0.1, one failure played through
+it so a newcomer sees the flow, then serving until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="start the local stack (what `make run` runs)",
+        description="Start moto AWS (from template.yaml), the Lambda handlers in-process, the Fivetran simulator "
+        "and the HTTP gateway on 127.0.0.1:$PORT (default 3000); play one failure through it; serve until Ctrl-C.",
+    )
+    parser.add_argument("--mode", choices=["monitor", "recommend", "auto"], default="auto",
+                        help="rollout mode of the local deployment (default: auto)")
+    parser.add_argument("--no-demo", action="store_true", help="do not play the demo failure at start")
+    parser.add_argument("--exit-after-demo", action="store_true", help="stop after the demo (for scripts)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from local.defaults import DEFAULT_WEBHOOK_SECRET, LOCAL_APPROVER_TOKEN, port, webhook_secret
+    from local.demo import play_demo
+    from local.stack import LocalStack, StackOptions
+
+    options = StackOptions(port=port(), rollout_mode=args.mode, parameters={"LogLevel": "WARNING"},
+                           extra_environment={"POWERTOOLS_METRICS_DISABLED": "true"})
+    print("Starting the local stack (moto AWS from template.yaml, Fivetran simulator, gateway)...", flush=True)
+    try:
+        stack = LocalStack(options)
+        stack.start()
+    except OSError as exc:
+        print(f"serve: cannot listen on 127.0.0.1:{options.port}: {exc.strerror}. Set PORT to a free port.",
+              file=sys.stderr)
+        return 2
+    try:
+        urls = stack.urls()
+        secret_note = "(default; set FIVETRAN_WEBHOOK_SECRET)" if webhook_secret() == DEFAULT_WEBHOOK_SECRET else ""
+        print(f"\nFivetran Recovery is running ({args.mode} mode):")
+        print(f"  webhook endpoint   POST {urls['webhook']}")
+        print(f"  webhook secret     {webhook_secret()} {secret_note}")
+        print(f"  approvals          GET/POST {urls['approvals']}  (Authorization: Bearer {LOCAL_APPROVER_TOKEN})")
+        print(f"  slack interactions POST {urls['slack_interactions']}")
+        print(f"  fivetran simulator {urls['fivetran_simulator']}  (inject failures: POST "
+              f"{stack.simulator_url}/__sim/connections/<id>/inject)")
+        if not args.no_demo:
+            print("\nPlaying one failure through the stack:", flush=True)
+            ok = play_demo(stack, out=sys.stdout)
+            if args.exit_after_demo:
+                return 0 if ok else 1
+        print("\nServing. Press Ctrl-C to stop.", flush=True)
+        stopped = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+        try:
+            stopped.wait()
+        except KeyboardInterrupt:
+            pass
+        return 0
+    finally:
+        print("\nStopping.", flush=True)
+        stack.stop()

@@ -1,0 +1,252 @@
+"""The whole system on one machine: moto AWS from template.yaml, the handlers in-process, the Fivetran
+simulator, the HTTP gateway and the SQS poller. `make run` serves it; the drill and the end-to-end tests
+drive it headless.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from local.aws import FAKE_CREDENTIALS, MOTO_CONFIG, REGION, LocalResources, create_resources
+from local.defaults import LOCAL_FIVETRAN_KEY, LOCAL_FIVETRAN_SECRET, local_secrets
+from local.lambda_runtime import InProcessLambdas, route_moto_lambda
+from local.template import cached_template
+
+# Template parameters that make the local workflow take seconds instead of minutes.
+LOCAL_PARAMETERS = {"VerifyWaitSeconds": "1", "VerifyMaxAttempts": "20", "ApprovalTimeoutSeconds": "3600",
+                    "LlmEnabled": "false", "Stage": "local"}
+
+
+@dataclass
+class StackOptions:
+    port: int = 0
+    webhook_secret: str | None = None
+    rollout_mode: str = "auto"
+    parameters: dict[str, str] = field(default_factory=dict)
+    sim_time_scale: float = 60.0  # simulated seconds per real second when the simulator ticks on its own
+    background: bool = True  # poller thread and simulator ticker; False = the caller steps everything
+    sweep_interval: float = 1.0  # seconds between local runs of the diagnose sweep schedule
+    extra_environment: dict[str, str] = field(default_factory=dict)
+
+
+def http_routes(template: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(method, path, function logical id) for every HttpApi event in the template."""
+    routes = []
+    for logical_id, resource in template["Resources"].items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        for event in resource["Properties"].get("Events", {}).values():
+            if event["Type"] == "HttpApi":
+                routes.append((event["Properties"]["Method"].upper(), event["Properties"]["Path"], logical_id))
+    return routes
+
+
+class Sweeper:
+    """A local stand-in for an EventBridge schedule: calls `tick` every `interval` seconds on a thread."""
+
+    def __init__(self, tick: Any, *, interval: float):
+        import threading
+
+        self._tick = tick
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sweep-schedule", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        import logging
+
+        while not self._stop.wait(self._interval):
+            try:
+                self._tick()
+            except Exception:  # a failed run is logged; the schedule fires again, as in AWS
+                logging.getLogger(__name__).exception("scheduled sweep failed")
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+class LocalStack:
+    """Start with `with LocalStack(options) as stack:`; everything stops on exit."""
+
+    def __init__(self, options: StackOptions | None = None):
+        self.options = options or StackOptions()
+        self._exit = ExitStack()
+        self._saved_env: dict[str, str | None] = {}
+        self.resources: LocalResources
+        self.lambdas: InProcessLambdas
+        self.simulator: Any = None
+        self.gateway: Any = None
+        self.poller: Any = None
+        self.base_url = ""
+        self.simulator_url = ""
+
+    # ------------------------------------------------------------------ lifecycle
+    def __enter__(self) -> LocalStack:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def _setenv(self, values: dict[str, str]) -> None:
+        for key, value in values.items():
+            self._saved_env.setdefault(key, os.environ.get(key))
+            os.environ[key] = value
+
+    def start(self) -> None:
+        from aws_lambda_powertools.utilities import parameters
+        from moto import mock_aws
+
+        from fivetran_recovery.settings import get_settings
+        from fivetran_recovery.workflow.config import get_recovery_config
+        from local.defaults import webhook_secret
+        from local.gateway import LocalGateway
+        from local.poller import SqsPoller
+        from local.simulator import FivetranSimulator
+
+        secret = self.options.webhook_secret or webhook_secret()
+        self._setenv(FAKE_CREDENTIALS)
+        self._exit.enter_context(mock_aws(config=MOTO_CONFIG))
+        params = {**LOCAL_PARAMETERS, "RolloutMode": self.options.rollout_mode, **self.options.parameters}
+        self.resources = create_resources(parameters=params, secrets=local_secrets(webhook=secret))
+
+        self.simulator = FivetranSimulator(api_key=LOCAL_FIVETRAN_KEY, api_secret=LOCAL_FIVETRAN_SECRET)
+        self.simulator.start(host="127.0.0.1", port=0)
+        self.simulator_url = self.simulator.root_url
+        self._exit.callback(self.simulator.stop)
+
+        self._setenv(self.resources.environment())
+        self.workdir = Path(tempfile.mkdtemp(prefix="fivetran-recovery-local-"))
+        self._exit.callback(shutil.rmtree, self.workdir, True)
+        self._setenv({"FIVETRAN_API_URL": f"{self.simulator_url}/v1", "LOCAL_STACK": "true",
+                      "STATUS_FEED_URLS": f"{self.simulator_url}/__sim/status/summary.json",
+                      "NOTIFIERS": "outbox", "NOTIFY_OUTBOX_PATH": str(self.workdir / "outbox.jsonl"),
+                      "WAREHOUSE_DIALECT": "duckdb", "WAREHOUSE_URL": f"duckdb:///{self.workdir / 'warehouse.duckdb'}",
+                      **self.options.extra_environment})
+        get_settings.cache_clear()
+        get_recovery_config.cache_clear()
+        parameters.clear_caches()
+
+        self.lambdas = InProcessLambdas(specs=self.resources.functions)
+        self._exit.enter_context(route_moto_lambda(self.lambdas))
+        routes = {(method, path): self._http_handler(logical_id)
+                  for method, path, logical_id in http_routes(cached_template())}
+        self.gateway = LocalGateway(routes, host="127.0.0.1", port=self.options.port)
+        self.base_url = self.gateway.start()
+        self._exit.callback(self.gateway.stop)
+        self.simulator.configure_webhook(f"{self.base_url}/webhooks/fivetran", secret)
+
+        self.poller = SqsPoller(self.resources.queues["EventsQueue"], self._invoke_diagnose)
+        if self.options.background:
+            self.poller.start()
+            self._exit.callback(self.poller.stop)
+            self.simulator.start_ticker(scale=self.options.sim_time_scale)
+            self._sweeper = Sweeper(self._invoke_sweep, interval=self.options.sweep_interval)
+            self._sweeper.start()
+            self._exit.callback(self._sweeper.stop)
+
+    def stop(self) -> None:
+        try:
+            self._exit.close()
+        finally:
+            for key, value in self._saved_env.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+            self._saved_env.clear()
+
+    def _http_handler(self, logical_id: str):
+        def handle(event: dict[str, Any], context: Any) -> Any:
+            return self.lambdas.invoke(logical_id, event)
+
+        return handle
+
+    def _invoke_diagnose(self, event: dict[str, Any]) -> Any:
+        return self.lambdas.invoke("DiagnoseFunction", event)
+
+    def _invoke_sweep(self) -> Any:
+        """What the template's EventBridge schedule sends the diagnose function (every minute in AWS)."""
+        return self.lambdas.invoke("DiagnoseFunction", {"source": "fivetran-recovery.sweep"})
+
+    def sweep(self) -> Any:
+        return self._invoke_sweep()
+
+    # ------------------------------------------------------------------ observation
+    @property
+    def state_machine_arn(self) -> str:
+        return self.resources.state_machines["RecoveryStateMachine"]
+
+    def executions(self) -> list[dict[str, Any]]:
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        return sfn.list_executions(stateMachineArn=self.state_machine_arn)["executions"]
+
+    def describe(self, execution_arn: str) -> dict[str, Any]:
+        return boto3.client("stepfunctions", region_name=REGION).describe_execution(executionArn=execution_arn)
+
+    def history(self, execution_arn: str) -> list[dict[str, Any]]:
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        return sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+
+    def wait_for_executions(self, *, timeout: float = 60.0, until: tuple[str, ...] = ("SUCCEEDED", "FAILED",
+                            "TIMED_OUT", "ABORTED")) -> list[dict[str, Any]]:
+        """Wait until every execution has reached one of `until` and the queue is empty."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.options.background:
+                self.poller.poll_once(wait_seconds=0)
+            executions = self.executions()
+            if all(e["status"] in until for e in executions) and self._queue_empty():
+                return executions
+            time.sleep(0.2)
+        raise TimeoutError(f"executions still running after {timeout} s: "
+                           f"{[e['name'] for e in self.executions() if e['status'] not in until]}")
+
+    def _queue_empty(self) -> bool:
+        sqs = boto3.client("sqs", region_name=REGION)
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=self.resources.queues["EventsQueue"],
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return attributes["ApproximateNumberOfMessages"] == "0" and attributes[
+            "ApproximateNumberOfMessagesNotVisible"] == "0"
+
+    def table_items(self, logical_id: str) -> list[dict[str, Any]]:
+        table = boto3.resource("dynamodb", region_name=REGION).Table(self.resources.tables[logical_id])
+        items, kwargs = [], {}
+        while True:
+            page = table.scan(**kwargs)
+            items += page["Items"]
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def urls(self) -> dict[str, str]:
+        return {
+            "webhook": f"{self.base_url}/webhooks/fivetran",
+            "approvals": f"{self.base_url}/approvals/{{approval_id}}",
+            "slack_interactions": f"{self.base_url}/slack/interactions",
+            "fivetran_simulator": f"{self.simulator_url}/v1",
+        }
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, default=str, indent=2)

@@ -1,0 +1,137 @@
+"""Diagnose one webhook event: the heart of the consumer behind the SQS queue.
+
+history -> fast classification (rules) -> triage (attach, open, correlate, suppress, self-heal) -> for a new
+real problem only: context from the Fivetran API and the history, root cause analysis (the LLM when the rules
+are unsure), the playbook, and the recovery workflow started with the incident id as the execution name (so a
+retried event cannot start a second workflow).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from fivetran_recovery.models.diagnosis import Diagnosis
+from fivetran_recovery.models.incident import Incident, IncidentStatus
+from fivetran_recovery.models.webhook import WebhookEvent
+from fivetran_recovery.rca import classify
+from fivetran_recovery.rca.history import RecentHistory
+from fivetran_recovery.stores.base import HistoryRecord, HistoryStore
+from fivetran_recovery.triage.decision import TriageAction, TriageDecision
+
+HISTORY_EVENTS = frozenset({"sync_start", "sync_end", "connection_failure", "connection_successful",
+                            "pause_connector", "resume_connector", "edit_connector", "force_update_connector",
+                            "resync_connector", "resync_table", "delete_connector"})
+EXECUTION_NAME = re.compile(r"[^0-9A-Za-z_-]")
+
+
+class WorkflowStarter(Protocol):
+    def __call__(self, *, name: str, payload: dict[str, Any]) -> str | None: ...
+
+
+@dataclass
+class Outcome:
+    """What happened to one event: for logs, metrics and the drill."""
+
+    event_key: str
+    action: str
+    incident_id: str | None = None
+    diagnosis: Diagnosis | None = None
+    llm_calls: int = 0
+    execution: str | None = None
+    notifications: int = 0
+    pages: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DiagnoseService:
+    history: HistoryStore
+    triage: Any  # fivetran_recovery.triage.engine.Triage
+    deep_diagnose: Callable[[WebhookEvent | None, Incident, Diagnosis], tuple[Diagnosis, dict[str, Any]]]
+    plan_workflow: Callable[[Incident, Diagnosis, WebhookEvent | None], dict[str, Any]]
+    start_workflow: WorkflowStarter
+    notify: Callable[[TriageDecision], tuple[int, int]]
+    clock: Callable[[], datetime]
+
+    # ------------------------------------------------------------------ events
+    def handle(self, event: WebhookEvent) -> Outcome:
+        now = self.clock()
+        if event.connection_id and event.event in HISTORY_EVENTS and not event.is_test:
+            recent = self.history.recent(event.connection_id, limit=20)
+        else:
+            recent = []
+        quick = self._classify(event, recent) if event.is_failure else Diagnosis.unknown("not a failure")
+        if event.connection_id and event.event in HISTORY_EVENTS and not event.is_test:
+            self.history.record(self._history_record(event, quick))
+        decision = self.triage.process(event, quick, now=now)
+        outcome = self._act(decision, event, quick)
+        outcome.event_key = event.event_key
+        return outcome
+
+    def sweep(self) -> list[Outcome]:
+        """Confirm pending incidents whose hold ended without recovery (run per batch and on a schedule)."""
+        outcomes = []
+        for decision in self.triage.sweep(now=self.clock()):
+            target = decision.target
+            quick = (target.diagnosis if target else None) or Diagnosis.unknown()
+            outcomes.append(self._act(decision, None, quick))
+        return outcomes
+
+    # ------------------------------------------------------------------ internals
+    def _classify(self, event: WebhookEvent, recent: list[HistoryRecord]) -> Diagnosis:
+        data = event.data or {}
+        reason = str(data.get("reason") or data.get("message") or "")
+        outcomes = [r.status or "" for r in recent if r.event == "sync_end" and r.event_key != event.event_key]
+        last_success = max((r.at for r in recent if (r.status or "").upper() == "SUCCESSFUL"), default=None)
+        history = RecentHistory(outcomes=outcomes[-20:], last_success_at=last_success)
+        return classify(reason, status=event.status, task_type=data.get("taskType") or data.get("task_type"),
+                        history=history, source="webhook.reason")
+
+    @staticmethod
+    def _history_record(event: WebhookEvent, quick: Diagnosis) -> HistoryRecord:
+        data = event.data or {}
+        failed = event.is_failure
+        return HistoryRecord(
+            connection_id=event.connection_id or "",
+            at=event.created,
+            event=event.event,
+            event_key=event.event_key,
+            status=event.status,
+            sync_id=event.sync_id,
+            reason=str(data.get("reason"))[:1000] if data.get("reason") else None,
+            category=quick.category.value if failed else None,
+            pattern=quick.pattern if failed else None,
+        )
+
+    def _act(self, decision: TriageDecision, event: WebhookEvent | None, quick: Diagnosis) -> Outcome:
+        target = decision.target
+        outcome = Outcome(event_key=decision.event_key or "", action=decision.action.value,
+                          incident_id=target.id if target else None, diagnosis=quick)
+        sent, pages = self.notify(decision)
+        outcome.notifications, outcome.pages = sent, pages
+        diagnosis = quick
+        if decision.should_diagnose_deeply and target is not None:
+            diagnosis, details = self.deep_diagnose(event, target, quick)
+            outcome.diagnosis = diagnosis
+            outcome.llm_calls = int(details.get("llm_calls", 0))
+            diagnosed = self.triage.update_status(
+                target.id, IncidentStatus.DIAGNOSED, diagnosis=diagnosis,
+                note=f"{diagnosis.category.value}/{diagnosis.pattern} ({diagnosis.analyzer})")
+            sent, pages = self.notify(diagnosed)
+            outcome.notifications += sent
+            outcome.pages += pages
+        if decision.should_start_workflow and target is not None:
+            payload = self.plan_workflow(target, diagnosis, event)
+            outcome.execution = self.start_workflow(name=execution_name(target.id), payload=payload)
+        if decision.action in (TriageAction.IGNORED, TriageAction.NOT_A_FAILURE) and decision.reason:
+            outcome.notes.append(decision.reason)
+        return outcome
+
+
+def execution_name(incident_id: str) -> str:
+    """Step Functions execution names: 1-80 chars of letters, digits, - and _."""
+    return EXECUTION_NAME.sub("-", incident_id)[:80]
