@@ -47,7 +47,7 @@ class Settings(BaseModel):
     # Behaviour.
     rollout_mode: RolloutMode = Field(RolloutMode.RECOMMEND, alias="ROLLOUT_MODE")
     fivetran_api_url: str = Field("https://api.fivetran.com/v1", alias="FIVETRAN_API_URL")
-    anthropic_model: str = Field("claude-sonnet-4-5", alias="ANTHROPIC_MODEL")
+    anthropic_model: str = Field("claude-sonnet-4-6", alias="ANTHROPIC_MODEL")
     anthropic_base_url: str | None = Field(None, alias="ANTHROPIC_BASE_URL")
     llm_enabled: bool = Field(True, alias="LLM_ENABLED")
     max_webhook_bytes: int = Field(256 * 1024, alias="MAX_WEBHOOK_BYTES", gt=0)

@@ -47,3 +47,11 @@ class Diagnosis(BaseModel):
     @classmethod
     def unknown(cls, summary: str = "Not enough evidence to name a cause.") -> Diagnosis:
         return cls(category=Category.UNKNOWN, pattern="unknown", retryable=False, confidence=0.1, summary=summary)
+
+    @property
+    def is_unknown(self) -> bool:
+        return self.category is Category.UNKNOWN
+
+    def is_confident(self, threshold: float) -> bool:
+        """Whether this diagnosis is sure enough to act on without a second opinion (the LLM)."""
+        return not self.is_unknown and self.confidence >= threshold

@@ -1,0 +1,63 @@
+"""Redaction of secrets and personal data, tested with planted canaries."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fivetran_recovery.rca import redact
+
+CANARIES = {
+    "url credentials": ("postgres://fivetran:CanaryPw1@db.example.com:5432/prod", "CanaryPw1"),
+    "jdbc password": ("jdbc:sqlserver://h:1433;user=sa;password=CanaryPw2;database=erp", "CanaryPw2"),
+    "json password": ('{"user": "x", "password": "Canary Pw 3"}', "Canary Pw 3"),
+    "json client secret": ('{"client_secret":"CanarySecret4"}', "CanarySecret4"),
+    "query access token": ("GET /v1/me?access_token=CanaryToken5&x=1", "CanaryToken5"),
+    "bearer header": ("Authorization: Bearer CanaryBearer6.abc.def", "CanaryBearer6"),
+    "basic header": ("Authorization: Basic Q2FuYXJ5QmFzaWM3OnNlY3JldA==", "Q2FuYXJ5QmFzaWM3OnNlY3JldA=="),
+    "jwt": ("token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjYW5hcnkifQ.c2lnbmF0dXJl", "eyJzdWIiOiJjYW5hcnkifQ"),
+    "aws access key": ("key AKIACANARY8EXAMPLE12 used", "AKIACANARY8EXAMPLE12"),
+    "aws secret": ("aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYCANARY9KEY", "wJalrXUtnFEMI"),
+    "private key": (
+        "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCANARY10\n-----END PRIVATE KEY-----",
+        "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCANARY10",
+    ),
+    "email": ("owner jane.canary11@example.org could not log in", "jane.canary11@example.org"),
+    "github token": ("ghp_CANARY12aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "ghp_CANARY12"),
+    "slack token": ("xoxb-123456789012-CANARY13abcdef", "CANARY13"),
+    "anthropic key": ("sk-ant-api03-CANARY14aaaaaaaaaaaaaaaaaaaa", "CANARY14"),
+    "google api key": ("AIzaSyCANARY15aaaaaaaaaaaaaaaaaaaaaaaaa", "AIzaSyCANARY15"),
+    "api key pair": ("api_key: CanaryKey16", "CanaryKey16"),
+    "long opaque token": (
+        "refresh with 8f3kQ9zP2mX7vB4nL6tR1wY5uE0sA3dG9hJ2kC in header",
+        "8f3kQ9zP2mX7vB4nL6tR1wY5uE0sA3dG9hJ2kC",
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "canary"), CANARIES.values(), ids=CANARIES.keys())
+def test_given_a_planted_canary_when_redacted_then_it_is_gone(text, canary):
+    assert canary not in redact(text)
+
+
+@pytest.mark.parametrize(
+    "keep",
+    [
+        "ORA-01017: invalid username/password; logon denied",
+        "SQLSTATE 28P01",
+        "000608 (57P03): Warehouse 'LOADING' was suspended.",
+        "Access denied for user 'fivetran'@'10.0.0.1' (using password: YES)",
+        "sync 3f2b1c4d-1111-2222-3333-444455556666 failed on db.example.com:5432",
+        "HTTP 429 Too Many Requests",
+    ],
+)
+def test_given_diagnostic_text_without_secrets_when_redacted_then_it_is_kept(keep):
+    assert redact(keep) == keep
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_given_any_text_when_redacted_twice_then_the_result_is_stable(text):
+    once = redact(text)
+    assert redact(once) == once
