@@ -18,7 +18,7 @@ from fivetran_recovery.triage.factory import resolve_config_dir
 from fivetran_recovery.triage.routing import Routing, RoutingConfigError, load_owners_config
 from fivetran_recovery.triage.status_feed import StatusFeedConfigError, load_status_feeds
 
-CONFIG = Path(__file__).resolve().parents[2] / "config"
+CONFIG = Path(__file__).resolve().parents[2] / "shared" / "fivetran_recovery" / "config"
 
 
 def test_given_repo_config_when_loaded_then_every_file_validates() -> None:

@@ -1,4 +1,4 @@
-"""Maintenance windows and the business calendar (config/maintenance.yaml), validated at load.
+"""Maintenance windows and the business calendar (shared/fivetran_recovery/config/maintenance.yaml), validated at load.
 
 A failure inside an active window is *suppressed*: it opens no incident and pages nobody, but it is written to
 the digest with the window that applied, so a planned migration never hides an unrelated failure silently.

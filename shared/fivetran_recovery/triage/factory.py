@@ -1,7 +1,8 @@
 """Wiring for the diagnose function: stores on the template's tables, config files from config/, a Triage.
 
-Config directory: explicit argument > the TRIAGE_CONFIG_DIR environment variable > the repo's config/ (when the
-package runs from a checkout). It holds maintenance.yaml, owners.yaml and status_feeds.yaml.
+Config directory: explicit argument > the TRIAGE_CONFIG_DIR environment variable > the package's own config/
+(shared/fivetran_recovery/config/, deployed with the layer). It holds maintenance.yaml, owners.yaml and
+status_feeds.yaml.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from fivetran_recovery.triage.routing import Routing
 from fivetran_recovery.triage.status_feed import StatusFeedReader, feeds_from_urls, load_status_feeds
 
 ENV_VAR = "TRIAGE_CONFIG_DIR"
-REPO_CONFIG_DIR = Path(__file__).resolve().parents[3] / "config"
+PACKAGED_CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
 
 
 def resolve_config_dir(
@@ -41,8 +42,8 @@ def resolve_config_dir(
     env = os.environ if environ is None else environ
     if env.get(ENV_VAR):
         return Path(env[ENV_VAR])
-    if REPO_CONFIG_DIR.is_dir():
-        return REPO_CONFIG_DIR
+    if PACKAGED_CONFIG_DIR.is_dir():
+        return PACKAGED_CONFIG_DIR
     raise FileNotFoundError(f"no triage config directory: pass one or set {ENV_VAR} (maintenance.yaml, owners.yaml)")
 
 
