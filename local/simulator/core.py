@@ -18,8 +18,9 @@ from __future__ import annotations
 import copy
 import random
 import threading
+import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -75,6 +76,7 @@ class WriteCall:
     time: str
     connection_id: str | None
     status: int | None = None
+    wall_time: float = field(default_factory=time.time)  # real time, for the drill's time-to-remediation
 
 
 class VirtualClock:
