@@ -46,6 +46,8 @@ def test_given_the_corpus_when_prefiltered_then_no_signature_that_matches_is_ski
         (r"ab|timeout", None),  # too short to be useful
         (r"(?-i:NaN)", None),
         (r"Lost connection to (\w+ )?server", {"lost connection to "}),
+        (r"\b(bq|warehouse)\b.{0,40}\b(limit|quota) exceeded", {" exceeded"}),  # {0,40} is a quantifier
+        (r"quota.{0,400}reached", {"reached"}),
     ],
 )
 def test_given_a_pattern_when_its_literals_are_derived_then_only_mandatory_runs_are_used(pattern, expected):

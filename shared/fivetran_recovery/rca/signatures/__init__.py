@@ -1,6 +1,15 @@
 """Signature tables by error family. `ALL_SIGNATURES` is what the classifier scans, most specific first."""
 
-from fivetran_recovery.rca.signatures import databases, fivetran, http_oauth, network, phrases, warehouses, wording
+from fivetran_recovery.rca.signatures import (
+    databases,
+    families,
+    fivetran,
+    http_oauth,
+    network,
+    phrases,
+    warehouses,
+    wording,
+)
 from fivetran_recovery.rca.signatures.base import Signature, sig
 from fivetran_recovery.rca.signatures.fivetran import TASK_TYPES
 
@@ -14,6 +23,7 @@ ALL_SIGNATURES: tuple[Signature, ...] = tuple(
             *network.SIGNATURES,
             *phrases.SIGNATURES,
             *wording.SIGNATURES,
+            *families.SIGNATURES,
         ],
         key=lambda s: -s.weight,
     )

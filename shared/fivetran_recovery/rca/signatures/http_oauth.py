@@ -79,6 +79,7 @@ SIGNATURES = [
         HTTP,
         r"\b429\b|too many requests|rate[ _-]?limit(ed|s)?\b|RateLimitExceeded|throttl"
         r"|REQUEST_LIMIT_EXCEEDED|TotalRequests Limit exceeded|API (call |request )?(limit|quota)"
+        r"|request limit(ed)? reached|\b(calls|requests) per (second|minute|hour|day)\b|reduce (the )?request rate"
         r"|(request|call|api) quota|limit exceeded for endpoint|retry[- ]after",
         C.SOURCE_API_LIMIT,
         "rate_limit",
@@ -104,7 +105,7 @@ SIGNATURES = [
         HTTP,
         r"\b401\b|\bunauthori[sz]ed\b|authentication (failed|failure|error|required)"
         r"|invalid (api|access)[ _-]?key|api[ _-]?key (is )?(invalid|expired|revoked|not valid)|bad credentials"
-        r"|invalid credentials|credentials (are )?(invalid|incorrect|expired)|AuthenticationException"
+        r"|invalid credentials|credentials (are )?(invalid|incorrect|expired)"
         r"|not authenticated|could not authenticate|authentication_error|invalid (login|username or password)"
         r"|incorrect (username|user name|login|password)|wrong password|Invalid login credentials",
         C.CREDENTIAL,

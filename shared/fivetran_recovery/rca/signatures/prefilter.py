@@ -88,6 +88,11 @@ def _mandatory_runs(branch: str) -> list[str]:
             flush()
             i = (end + 1) if end >= 0 else len(branch)
             continue
+        if char == "{":  # a {m,n} quantifier: its digits are not text to match
+            end = branch.find("}", i)
+            flush()
+            i = (end + 1) if end >= 0 else len(branch)
+            continue
         if char == "(":
             depth += 1
             flush()

@@ -45,8 +45,7 @@ SIGNATURES = [
     sig(
         "sf_token_expired",
         SNOWFLAKE,
-        r"Authentication token has expired|\b390114\b|\b390195\b|session "
-        r"(no longer exists|has expired)|\b390112\b",
+        r"Authentication token has expired|\b390114\b|\b390195\b|session no longer exists|\b390112\b",
         C.CREDENTIAL,
         "credential_expiry",
         retryable=True,
@@ -319,6 +318,48 @@ SIGNATURES = [
         "column_type_change",
         retryable=False,
         weight=0.85,
+    ),
+    sig(
+        "ch_memory_query",
+        CLICKHOUSE,
+        r"Memory limit \(for query\) exceeded",
+        C.DESTINATION,
+        "out_of_capacity",
+        retryable=False,
+        weight=0.9,
+        explanation="one query needs more memory than its limit allows; the same query fails again",
+    ),
+    sig(
+        "ch_memory_shared",
+        CLICKHOUSE,
+        r"Memory limit \((total|for user)\) exceeded|MEMORY_LIMIT_EXCEEDED|\bcode: 241\b",
+        C.DESTINATION,
+        "out_of_capacity",
+        retryable=True,
+        weight=0.88,
+        explanation="the server or user memory is taken by other queries; it frees up as they finish",
+    ),
+    sig(
+        "ch_admission",
+        CLICKHOUSE,
+        r"Too many (simultaneous|concurrent) queries|TOO_MANY_SIMULTANEOUS_QUERIES|\bcode: 202\b"
+        r"|Too many parts \(\d+\)|TOO_MANY_PARTS|Merges are processing significantly slower",
+        C.DESTINATION,
+        "warehouse_concurrency_limit",
+        retryable=True,
+        weight=0.88,
+        explanation="the server rejects work until running queries or merges catch up; retry with backoff",
+    ),
+    sig(
+        "ch_parse",
+        CLICKHOUSE,
+        r"Cannot parse (input|text)|CANNOT_PARSE_\w+|text \\?\"[^\"\n]{0,200}\\?\" is not like "
+        r"(U?Int|Float|Decimal|Date|DateTime|UUID|IPv)\w*",
+        C.DATA_QUALITY,
+        "invalid_value",
+        retryable=False,
+        weight=0.88,
+        explanation="rows in the load do not parse as the column types",
     ),
     # --- generic destination capacity words
     sig(

@@ -61,8 +61,8 @@ SIGNATURES = [
     sig(
         "concurrency_limit",
         FAMILY,
-        r"concurrent (request|requests|query|queries|session|sessions|connection|connections) "
-        r"(limit|exceeded)|maximum number of concurrent|too many (concurrent|simultaneous|parallel) "
+        r"concurrent (request|requests|session|sessions|connection|connections) "
+        r"(limit|exceeded)|maximum number of concurrent|too many (concurrent|simultaneous|parallel) (?!quer)"
         r"|simultaneous requests|concurrency limit",
         C.SOURCE_API_LIMIT,
         "rate_limit",
