@@ -49,6 +49,7 @@ def _idempotent_handle() -> Any:
                     "llm_calls": outcome.llm_calls, "notifications": outcome.notifications, "pages": outcome.pages}
 
         _state["handle"] = handle
+        _state["idempotency_config"] = config
     return _state["handle"]
 
 
@@ -76,6 +77,8 @@ def _sweep() -> int:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if event.get("source") == SWEEP_SOURCE:
         return {"confirmed": _sweep()}
+    _idempotent_handle()
+    _state["idempotency_config"].register_lambda_context(context)
     response = process_partial_response(event=event, record_handler=record_handler, processor=processor,
                                         context=context)
     _sweep()

@@ -1,0 +1,42 @@
+"""Approve Lambda: GET /approvals/{approval_id}, POST /approvals/{approval_id}/decision (bearer token) and
+POST /slack/interactions (Slack-signed). One decision per approval; then the waiting workflow resumes."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from fivetran_recovery.approvals.api import route
+from fivetran_recovery.approvals.service import ApprovalService
+from fivetran_recovery.workflow.services import Services
+
+logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "fivetran-recovery"))
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "FivetranRecovery"))
+warnings.filterwarnings("ignore", message="No application metrics to publish")
+
+_services: Services | None = None
+
+
+def use_services(services: Services | None) -> None:
+    global _services
+    _services = services
+
+
+def _get_services() -> Services:
+    global _services
+    if _services is None:
+        _services = Services()
+    return _services
+
+
+@logger.inject_lambda_context(log_event=False)  # the event carries the Authorization header
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    response = route(event, ApprovalService(_get_services()))
+    metrics.add_metric(name=f"ApprovalResponse{response['statusCode']}", unit=MetricUnit.Count, value=1)
+    logger.info("approval request answered", extra={"status": response["statusCode"], "path": event.get("rawPath")})
+    return response

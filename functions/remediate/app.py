@@ -1,0 +1,58 @@
+"""Remediate Lambda: `begin` (lock the connection, re-check preconditions) or `step` (one playbook step,
+exactly once, only as the policy allows, audited with the connection's state before and after)."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from fivetran_recovery.remediation import RemediationService
+from fivetran_recovery.workflow.services import Services
+
+logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "fivetran-recovery"))
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "FivetranRecovery"))
+warnings.filterwarnings("ignore", message="No application metrics to publish")
+
+_services: Services | None = None
+
+
+def use_services(services: Services | None) -> None:
+    global _services
+    _services = services
+
+
+def _get_services() -> Services:
+    global _services
+    if _services is None:
+        _services = Services()
+    return _services
+
+
+@logger.inject_lambda_context(log_event=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    workflow = event["workflow"]
+    op = event.get("op", "step")
+    logger.append_keys(
+        incident_id=workflow["incident_id"],
+        connection_id=workflow["connection_id"],
+        op=op,
+        step=(workflow.get("cursor") or {}).get("index"),
+    )
+    service = RemediationService(_get_services())
+    if op == "begin":
+        result = service.begin(workflow)
+        metrics.add_metric(
+            name="WorkflowBegun" if result["proceed"] else "WorkflowBlocked", unit=MetricUnit.Count, value=1
+        )
+    elif op == "step":
+        result = service.step(workflow)
+        metrics.add_metric(name=f"Step_{result['status']}", unit=MetricUnit.Count, value=1)
+    else:
+        raise ValueError(f"unknown op {op!r}")
+    logger.info("remediate done", extra={"result_status": result.get("status"), "proceed": result.get("proceed")})
+    return result

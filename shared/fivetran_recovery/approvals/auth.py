@@ -1,0 +1,79 @@
+"""Who may decide: API approvers by bearer token (only its SHA-256 is stored), Slack users by id on an allow-list
+after Slack's v0 request signature (HMAC-SHA256 over "v0:{timestamp}:{body}") checks out within the replay window.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+MIN_TOKEN_LENGTH = 16
+
+
+class AuthError(Exception):
+    """Refused: `status` is 401 (who are you?) or 403 (not allowed)."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+class ApproverDirectory:
+    def __init__(self, approvers: Mapping[str, str], slack_user_ids: list[str] | tuple[str, ...] = ()):
+        self._approvers = {name: digest.lower() for name, digest in approvers.items() if isinstance(digest, str)}
+        self._slack = frozenset(slack_user_ids)
+
+    @classmethod
+    def from_secret(cls, document: Mapping[str, Any]) -> ApproverDirectory:
+        approvers = document.get("approvers") or {}
+        slack = document.get("slack_user_ids") or []
+        if not isinstance(approvers, Mapping) or not isinstance(slack, list):
+            raise ValueError("approver secret must hold approvers (object) and slack_user_ids (list)")
+        return cls(approvers, [str(s) for s in slack])
+
+    def authenticate_bearer(self, authorization: str | None) -> str:
+        """The approver's name for `Authorization: Bearer <token>`, else AuthError(401)."""
+        if not authorization or not authorization.lower().startswith("bearer "):
+            raise AuthError(401, "missing bearer token")
+        token = authorization[7:].strip()
+        if len(token) < MIN_TOKEN_LENGTH:
+            raise AuthError(401, "invalid token")
+        digest = hashlib.sha256(token.encode("utf-8")).hexdigest()
+        match = None
+        for name, expected in self._approvers.items():  # compare against all: no early exit timing signal
+            if hmac.compare_digest(digest, expected):
+                match = name
+        if match is None:
+            raise AuthError(401, "invalid token")
+        return match
+
+    def slack_user_allowed(self, user_id: str | None) -> bool:
+        return bool(user_id) and user_id in self._slack
+
+
+def slack_signature(signing_secret: str, timestamp: str, body: bytes) -> str:
+    base = b"v0:" + timestamp.encode() + b":" + body
+    return "v0=" + hmac.new(signing_secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+def verify_slack_request(
+    *, signing_secret: str, headers: Mapping[str, str], body: bytes, now: datetime, window_seconds: int = 300
+) -> None:
+    """Raise AuthError(401) unless the request is Slack's, signed within the replay window."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    timestamp = lowered.get("x-slack-request-timestamp", "")
+    signature = lowered.get("x-slack-signature", "")
+    if not timestamp or not signature:
+        raise AuthError(401, "missing Slack signature headers")
+    try:
+        sent = int(timestamp)
+    except ValueError:
+        raise AuthError(401, "bad Slack timestamp") from None
+    if abs(now.timestamp() - sent) > window_seconds:
+        raise AuthError(401, "stale Slack request (outside the replay window)")
+    expected = slack_signature(signing_secret, timestamp, body)
+    if not hmac.compare_digest(expected, signature):
+        raise AuthError(401, "bad Slack signature")

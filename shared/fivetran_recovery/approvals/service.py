@@ -1,0 +1,292 @@
+"""Approvals: request one (notify), show it, and take exactly one authorised decision (approve), then resume
+the waiting workflow with SendTaskSuccess or SendTaskFailure(ApprovalRejected)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any, Literal
+from urllib.parse import parse_qs
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from fivetran_recovery.approvals.auth import ApproverDirectory, AuthError, verify_slack_request
+from fivetran_recovery.approvals.store import ApprovalConflict
+from fivetran_recovery.notifiers.base import Notice
+from fivetran_recovery.workflow.secrets import SecretMissing, field
+from fivetran_recovery.workflow.services import Services
+
+logger = logging.getLogger(__name__)
+REJECTED_ERROR = "ApprovalRejected"
+Response = tuple[int, dict[str, Any]]
+
+
+_IDENT = r"[A-Za-z_][A-Za-z0-9_$]*"
+
+
+class Resolution(BaseModel):
+    """What an approver supplies for a step the plan could not resolve (e.g. which column to exclude)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    exclude_columns: dict[str, list[str]] = Field(
+        description='{"schema.table": ["column", ...]}', min_length=1, max_length=20
+    )
+
+    @field_validator("exclude_columns")
+    @classmethod
+    def _identifiers(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for table, columns in value.items():
+            if not re.fullmatch(rf"{_IDENT}\.{_IDENT}", table):
+                raise ValueError(f"{table!r} is not schema.table")
+            if not columns or not all(re.fullmatch(_IDENT, c) for c in columns):
+                raise ValueError(f"columns of {table} must be plain identifiers")
+        return value
+
+
+class DecisionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["approve", "reject"]
+    comment: str = Field("", max_length=1000)
+    resolve: Resolution | None = None
+
+
+def _error(http_status: int, message: str, **extra: Any) -> Response:
+    return http_status, {"error": message, **extra}
+
+
+class ApprovalService:
+    def __init__(self, services: Services):
+        self.s = services
+
+    # -- request (notify function) --------------------------------------------------------------------------
+    def request(self, workflow: dict[str, Any], task_token: str) -> dict[str, Any]:
+        decision = workflow["decision"]
+        timeout = int(
+            (workflow.get("config") or {}).get("approval_timeout_seconds") or self.s.settings.approval_timeout_seconds
+        )
+        unresolved = [step for step in workflow["plan"]["steps"] if step.get("unresolved")]
+        reasons = list(decision.get("reasons", []))
+        if unresolved:
+            reasons.append(
+                f"step(s) {', '.join(str(s['index']) for s in unresolved)} need your input: approve through the API "
+                'with "resolve" (e.g. {"exclude_columns": {"schema.table": ["column"]}}), or reject'
+            )
+        notice = Notice(
+            kind="approval_request",
+            incident_id=workflow["incident_id"],
+            connection_id=workflow["connection_id"],
+            title=f"Approval needed: {workflow['playbook']['title']}",
+            summary=workflow["rca"]["summary"],
+            rca=workflow["rca"],
+            planned_actions=list(workflow["dry_run"]),
+            reasons=reasons,
+        )
+        record = self.s.approvals.create(
+            incident_id=workflow["incident_id"],
+            connection_id=workflow["connection_id"],
+            task_token=task_token,
+            timeout_seconds=timeout,
+            playbook_id=workflow["playbook"]["id"],
+            planned_actions=notice.planned_actions,
+            rca=workflow["rca"],
+            reasons=notice.reasons,
+            unresolved_steps=[step["index"] for step in unresolved],
+        )
+        self.s.records.add_approval(workflow["incident_id"], record["approval_id"])
+        notice.approval_id = record["approval_id"]
+        notice.expires_at = record["expires_at_iso"]
+        base = self.s.config.approval_base_url.rstrip("/")
+        notice.approval_url = f"{base}/approvals/{record['approval_id']}" if base else None
+        refs, errors = self.s.dispatcher.post(notice)
+        self.s.approvals.set_refs(record["approval_id"], {"refs": refs, "notice": notice.model_dump(mode="json")})
+        self.s.audit.append(
+            chain_id=workflow["connection_id"],
+            incident_id=workflow["incident_id"],
+            kind="approval_requested",
+            actor="notify",
+            detail={
+                "approval_id": record["approval_id"],
+                "expires_at": record["expires_at_iso"],
+                "planned_actions": notice.planned_actions,
+                "channels": sorted(refs),
+                "channel_errors": errors,
+            },
+        )
+        self.s.records.set_status(
+            workflow["incident_id"], "awaiting_approval", f"approval {record['approval_id']} requested"
+        )
+        return {"approval_id": record["approval_id"], "channels": sorted(refs), "errors": errors}
+
+    def expire_for(self, workflow: dict[str, Any]) -> list[str]:
+        expired = []
+        for approval_id in self.s.records.approval_ids(workflow["incident_id"]):
+            if self.s.approvals.expire(approval_id):
+                expired.append(approval_id)
+                self._update_channels(approval_id, "Expired: nobody decided in time, nothing was changed.")
+        return expired
+
+    # -- approve function ---------------------------------------------------------------------------------
+    def _directory(self) -> ApproverDirectory:
+        return ApproverDirectory.from_secret(self.s.secrets.get(self.s.config.approver_secret_id))
+
+    def show(self, approval_id: str, authorization: str | None) -> Response:
+        try:
+            self._directory().authenticate_bearer(authorization)
+        except AuthError as exc:
+            return _error(exc.status, str(exc))
+        approval = self.s.approvals.get(approval_id)
+        return (200, approval) if approval else _error(404, "no such approval")
+
+    def decide_api(self, approval_id: str, authorization: str | None, body: bytes) -> Response:
+        try:
+            approver = self._directory().authenticate_bearer(authorization)
+        except AuthError as exc:
+            return _error(exc.status, str(exc))
+        try:
+            parsed = DecisionBody.model_validate_json(body or b"{}")
+        except ValidationError as exc:
+            return _error(
+                400,
+                'body must be {"decision": "approve"|"reject", "comment": "..."}',
+                problems=[e["msg"] for e in exc.errors()][:5],
+            )
+        decision = "approved" if parsed.decision == "approve" else "rejected"
+        resolution = parsed.resolve.model_dump() if parsed.resolve else None
+        if resolution is not None:
+            current = self.s.approvals.get(approval_id)
+            if current is None:
+                return _error(404, "no such approval")
+            if decision != "approved" or not current.get("unresolved_steps"):
+                return _error(400, "resolve is only for approving a plan with unresolved steps")
+        return self._apply(
+            approval_id, decision, approver=approver, source="api", comment=parsed.comment, resolution=resolution
+        )
+
+    def slack_interaction(self, headers: dict[str, str], body: bytes) -> Response:
+        try:
+            signing_secret = str(field(self.s.secrets, self.s.settings.slack_secret_id, "signing_secret"))
+        except SecretMissing:
+            return _error(503, "Slack signing secret is not configured")
+        try:
+            verify_slack_request(
+                signing_secret=signing_secret,
+                headers=headers,
+                body=body,
+                now=self.s.clock(),
+                window_seconds=self.s.config.slack_replay_window_seconds,
+            )
+        except AuthError as exc:
+            return _error(exc.status, str(exc))
+        try:
+            payload = json.loads(parse_qs(body.decode("utf-8")).get("payload", [""])[0])
+            user_id = payload["user"]["id"]
+            action = payload["actions"][0]
+            action_id, approval_id = action["action_id"], action["value"]
+        except (ValueError, KeyError, IndexError, TypeError):
+            return _error(400, "not a Slack block_actions payload")
+        if action_id not in ("approve", "reject"):
+            return _error(400, f"unknown action {action_id!r}")
+        if not self._directory().slack_user_allowed(user_id):
+            return _error(403, "this Slack user may not approve")
+        name = payload["user"].get("username") or payload["user"].get("name") or ""
+        approver = f"slack:{user_id}" + (f" ({name})" if name else "")
+        decision = "approved" if action_id == "approve" else "rejected"
+        current = self.s.approvals.get(approval_id)
+        if decision == "approved" and current and current.get("unresolved_steps"):
+            return _error(409, "this plan has steps that need input: approve it through the approval API with resolve")
+        return self._apply(approval_id, decision, approver=approver, source="slack", comment="")
+
+    def _apply(
+        self,
+        approval_id: str,
+        decision: str,
+        *,
+        approver: str,
+        source: str,
+        comment: str,
+        resolution: dict[str, Any] | None = None,
+    ) -> Response:
+        try:
+            approval, token = self.s.approvals.decide(
+                approval_id,
+                decision=decision,
+                approver=approver,
+                source=source,
+                comment=comment,
+                resolution=resolution,
+            )
+        except KeyError:
+            return _error(404, "no such approval")
+        except ApprovalConflict as exc:
+            current = exc.current or {}
+            return _error(409, str(exc), status=current.get("status"), decided_by=current.get("decided_by"))
+        delivery = self._resume(approval, token, decision)
+        self.s.approvals.mark_delivered(approval_id, delivery)
+        self.s.audit.append(
+            chain_id=approval["connection_id"],
+            incident_id=approval["incident_id"],
+            kind="approval",
+            actor=approver,
+            detail={
+                "approval_id": approval_id,
+                "decision": decision,
+                "source": source,
+                "comment": comment,
+                "decided_at": approval["decided_at"],
+                "delivery": delivery,
+                "resolution": resolution,
+            },
+        )
+        verb = "Approved" if decision == "approved" else "Rejected"
+        self._update_channels(approval_id, f"{verb} by {approver} at {approval['decided_at']}")
+        if delivery != "delivered":
+            return _error(409, "the workflow no longer waits for this approval; nothing will run", status=decision)
+        return 200, {
+            "approval_id": approval_id,
+            "status": decision,
+            "decided_by": approver,
+            "decided_at": approval["decided_at"],
+        }
+
+    def _resume(self, approval: dict[str, Any], token: str, decision: str) -> str:
+        from botocore.exceptions import ClientError
+
+        if not token:
+            return "no_token"
+        try:
+            if decision == "approved":
+                output = {
+                    "status": "approved",
+                    "approval_id": approval["approval_id"],
+                    "approved_by": approval["decided_by"],
+                    "decided_at": approval["decided_at"],
+                }
+                self.s.sfn.send_task_success(taskToken=token, output=json.dumps(output))
+            else:
+                cause = json.dumps(
+                    {
+                        "approval_id": approval["approval_id"],
+                        "rejected_by": approval["decided_by"],
+                        "comment": approval.get("comment", ""),
+                    }
+                )
+                self.s.sfn.send_task_failure(taskToken=token, error=REJECTED_ERROR, cause=cause[:32768])
+            return "delivered"
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            logger.warning(
+                "workflow did not take the decision", extra={"code": code, "approval_id": approval["approval_id"]}
+            )
+            return f"workflow_gone:{code}"
+
+    def _update_channels(self, approval_id: str, text: str) -> None:
+        stored = self.s.approvals.channel_refs(approval_id)
+        refs, notice_doc = stored.get("refs") or {}, stored.get("notice")
+        if not refs or not notice_doc:
+            return
+        errors = self.s.dispatcher.update(refs, Notice.model_validate(notice_doc), decided=text)
+        if errors:
+            logger.warning("could not update the approval message", extra={"errors": errors})

@@ -1,0 +1,131 @@
+"""Notification channels and the dispatcher that fans a notice out to every configured one."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from fivetran_recovery.notifiers.base import Notice, Notifier, NotifierError
+from fivetran_recovery.notifiers.jira import JiraNotifier
+from fivetran_recovery.notifiers.outbox import ConsoleNotifier, OutboxNotifier
+from fivetran_recovery.notifiers.servicenow import ServiceNowNotifier
+from fivetran_recovery.notifiers.slack import SlackNotifier
+from fivetran_recovery.workflow.config import RecoveryConfig
+from fivetran_recovery.workflow.secrets import SecretMissing, SecretSource, field
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "ConsoleNotifier",
+    "Dispatcher",
+    "JiraNotifier",
+    "Notice",
+    "Notifier",
+    "NotifierError",
+    "OutboxNotifier",
+    "ServiceNowNotifier",
+    "SlackNotifier",
+    "build_notifiers",
+]
+
+TICKET_CHANNELS = ("jira", "servicenow")
+
+
+def build_notifiers(
+    config: RecoveryConfig,
+    secrets: SecretSource,
+    *,
+    slack_secret_id: str,
+    http_client: httpx.Client | None = None,
+) -> list[Notifier]:
+    """The channels named in NOTIFIERS (slack, jira, servicenow, outbox, console), built lazily per process.
+
+    A channel whose secret cannot be read is left out (logged); with none left, notices go to the log (console)
+    so a misconfigured channel never stops the workflow itself (approvals can still be decided via the API).
+    """
+    built: list[Notifier] = []
+    for name in config.notifiers:
+        try:
+            built.append(_build_one(name, config, secrets, slack_secret_id=slack_secret_id, http_client=http_client))
+        except SecretMissing as exc:
+            logger.warning("notifier unavailable", extra={"notifier": name, "reason": str(exc)})
+    return built or [ConsoleNotifier()]
+
+
+def _build_one(
+    name: str,
+    config: RecoveryConfig,
+    secrets: SecretSource,
+    *,
+    slack_secret_id: str,
+    http_client: httpx.Client | None,
+) -> Notifier:
+    if name == "slack":
+        return SlackNotifier(
+            bot_token=SecretStr(str(field(secrets, slack_secret_id, "bot_token"))),
+            channel=config.slack_channel,
+            base_url=config.slack_api_url,
+            http_client=http_client,
+        )
+    if name == "jira":
+        if not config.jira_base_url:
+            raise ValueError("NOTIFIERS names jira but JIRA_BASE_URL is not set")
+        return JiraNotifier(
+            base_url=config.jira_base_url,
+            email=str(field(secrets, config.jira_secret_id, "email")),
+            api_token=SecretStr(str(field(secrets, config.jira_secret_id, "api_token"))),
+            project_key=config.jira_project_key,
+            issue_type=config.jira_issue_type,
+            api_version=config.jira_api_version,
+            http_client=http_client,
+        )
+    if name == "servicenow":
+        if not config.servicenow_base_url:
+            raise ValueError("NOTIFIERS names servicenow but SERVICENOW_BASE_URL is not set")
+        return ServiceNowNotifier(
+            base_url=config.servicenow_base_url,
+            username=str(field(secrets, config.servicenow_secret_id, "username")),
+            password=SecretStr(str(field(secrets, config.servicenow_secret_id, "password"))),
+            http_client=http_client,
+        )
+    if name == "outbox":
+        return OutboxNotifier(config.outbox_path)
+    if name == "console":
+        return ConsoleNotifier()
+    raise ValueError(f"unknown notifier {name!r} in NOTIFIERS")
+
+
+class Dispatcher:
+    """Posts a notice to every channel; one failing channel does not stop the others. Tickets are opened only
+    for the kinds that need a human (approval requests, escalations, tickets)."""
+
+    def __init__(self, notifiers: list[Notifier]):
+        self.notifiers = notifiers
+
+    def post(self, notice: Notice) -> tuple[dict[str, Any], dict[str, str]]:
+        refs: dict[str, Any] = {}
+        errors: dict[str, str] = {}
+        for notifier in self.notifiers:
+            if notifier.name in TICKET_CHANNELS and notice.kind not in ("approval_request", "escalation", "ticket"):
+                continue
+            try:
+                refs[notifier.name] = notifier.post(notice)
+            except (NotifierError, httpx.HTTPError) as exc:
+                errors[notifier.name] = str(exc)
+                logger.warning("notifier failed", extra={"notifier": notifier.name, "error": str(exc)})
+        return refs, errors
+
+    def update(self, refs: dict[str, Any], notice: Notice, *, decided: str | None = None) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        for notifier in self.notifiers:
+            ref = refs.get(notifier.name)
+            if ref is None:
+                continue
+            try:
+                notifier.update(ref, notice, decided=decided)  # type: ignore[call-arg]
+            except (NotifierError, httpx.HTTPError) as exc:
+                errors[notifier.name] = str(exc)
+        return errors

@@ -1,0 +1,65 @@
+"""Local channels: an outbox file (JSON lines the local dashboard and the drill read) and the console."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from fivetran_recovery.notifiers.base import Notice
+
+
+class OutboxNotifier:
+    """Appends every notice (and update) as one JSON line; also keeps them in memory for tests."""
+
+    name = "outbox"
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path else None
+        self.messages: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    def _write(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            self.messages.append(entry)
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with self.path.open("a", encoding="utf-8") as out:
+                    out.write(json.dumps(entry, sort_keys=True) + "\n")
+
+    def post(self, notice: Notice) -> dict[str, Any]:
+        ref = {"outbox_id": f"{notice.incident_id}:{len(self.messages)}"}
+        self._write({"op": "post", "at": datetime.now(UTC).isoformat(), **ref, "notice": notice.model_dump()})
+        return ref
+
+    def update(self, ref: dict[str, Any], notice: Notice, *, decided: str | None = None) -> None:
+        self._write(
+            {
+                "op": "update",
+                "at": datetime.now(UTC).isoformat(),
+                **ref,
+                "decided": decided,
+                "notice": notice.model_dump(),
+            }
+        )
+
+
+class ConsoleNotifier:
+    name = "console"
+
+    def __init__(self, stream: TextIO | None = None):
+        self._stream = stream
+
+    def post(self, notice: Notice) -> dict[str, Any]:
+        stream = self._stream or sys.stderr
+        text = notice.plain_text()
+        if notice.link:
+            text += "\n(owner link sent separately)"
+        stream.write(f"--- {notice.kind} ---\n{text}\n")
+        return {}
+
+    def update(self, ref: dict[str, Any], notice: Notice, *, decided: str | None = None) -> None:
+        (self._stream or sys.stderr).write(f"--- update {notice.incident_id}: {decided or notice.title}\n")

@@ -1,0 +1,182 @@
+"""Slack: chat.postMessage / chat.update with Block Kit. Approval requests carry Approve/Reject buttons whose
+value is the approval id (never the task token); the approve function verifies who clicked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from fivetran_recovery.notifiers.base import Notice, NotifierError
+
+SECTION_LIMIT = 2900  # Slack caps a section's text at 3000 characters
+HEADER_LIMIT = 150
+
+
+def escape(text: str) -> str:
+    """Slack mrkdwn control characters (https://api.slack.com/reference/surfaces/formatting#escaping)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_ICONS = {
+    "approval_request": ":raised_hand:",
+    "monitor": ":eyes:",
+    "escalation": ":rotating_light:",
+    "summary": ":white_check_mark:",
+    "owner_action": ":key:",
+    "blocked": ":no_entry:",
+    "decision": ":ballot_box_with_check:",
+    "ticket": ":ticket:",
+}
+
+
+def build_blocks(notice: Notice, *, decided: str | None = None) -> list[dict[str, Any]]:
+    header = _clip(f"{notice.title}", HEADER_LIMIT)
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": header, "emoji": True}},
+        {
+            "type": "section",
+            "fields": [
+                {"type": "mrkdwn", "text": f"*Connection*\n`{escape(notice.connection_id)}`"},
+                {"type": "mrkdwn", "text": f"*Incident*\n`{escape(notice.incident_id)}`"},
+            ],
+        },
+    ]
+    if notice.rca:
+        rca = notice.rca
+        text = (
+            f"*Root cause* {_ICONS.get(notice.kind, '')}\n*{escape(str(rca.get('category')))}* / "
+            f"`{escape(str(rca.get('pattern')))}` (confidence {float(rca.get('confidence', 0)):.2f})\n"
+            f"{escape(str(rca.get('summary') or notice.summary))}"
+        )
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(text, SECTION_LIMIT)}})
+    elif notice.summary:
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": _clip(escape(notice.summary), SECTION_LIMIT)}}
+        )
+    if notice.planned_actions:
+        actions = "\n".join(notice.planned_actions)
+        text = f"*Planned actions (exact calls)*\n```{escape(_clip(actions, SECTION_LIMIT - 40))}```"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+    if notice.facts:
+        blocks.append(
+            {
+                "type": "section",
+                "fields": [
+                    {"type": "mrkdwn", "text": _clip(f"*{escape(k)}*\n{escape(v)}", 1900)}
+                    for k, v in list(notice.facts.items())[:10]
+                ],
+            }
+        )
+    if notice.reasons:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": _clip(escape("; ".join(notice.reasons)), 2900)}],
+            }
+        )
+    if notice.link:
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"<{notice.link}|Re-authorise the connection>"}}
+        )
+    if notice.approval_id and decided is None:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"approval:{notice.approval_id}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": "approve",
+                        "text": {"type": "plain_text", "text": "Approve"},
+                        "style": "primary",
+                        "value": notice.approval_id,
+                        "confirm": {
+                            "title": {"type": "plain_text", "text": "Run these actions?"},
+                            "text": {"type": "mrkdwn", "text": "The planned actions above will run on Fivetran."},
+                            "confirm": {"type": "plain_text", "text": "Approve"},
+                            "deny": {"type": "plain_text", "text": "Cancel"},
+                        },
+                    },
+                    {
+                        "type": "button",
+                        "action_id": "reject",
+                        "text": {"type": "plain_text", "text": "Reject"},
+                        "style": "danger",
+                        "value": notice.approval_id,
+                    },
+                ],
+            }
+        )
+        if notice.expires_at:
+            blocks.append(
+                {
+                    "type": "context",
+                    "elements": [
+                        {"type": "mrkdwn", "text": f"Expires {escape(notice.expires_at)}: no action if nobody decides."}
+                    ],
+                }
+            )
+    if decided:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(decided)}]})
+    return blocks
+
+
+class SlackNotifier:
+    name = "slack"
+
+    def __init__(
+        self,
+        *,
+        bot_token: SecretStr,
+        channel: str,
+        base_url: str = "https://slack.com/api",
+        http_client: httpx.Client | None = None,
+    ):
+        self._token = bot_token
+        self.channel = channel
+        self.base_url = base_url.rstrip("/")
+        self._http = http_client or httpx.Client(timeout=10.0)
+
+    def _call(self, method: str, payload: dict[str, Any]) -> dict[str, Any]:
+        headers = {
+            "Authorization": f"Bearer {self._token.get_secret_value()}",
+            "Content-Type": "application/json; charset=utf-8",
+        }
+        try:
+            response = self._http.post(f"{self.base_url}/{method}", json=payload, headers=headers)
+        except httpx.HTTPError as exc:
+            raise NotifierError(f"slack {method}: {type(exc).__name__}") from None
+        if response.status_code == 429:
+            raise NotifierError(f"slack {method}: rate limited (Retry-After {response.headers.get('Retry-After')})")
+        try:
+            body = response.json()
+        except ValueError:
+            raise NotifierError(f"slack {method}: HTTP {response.status_code}, not JSON") from None
+        if not body.get("ok"):
+            raise NotifierError(f"slack {method}: {body.get('error', 'unknown_error')}")
+        return body
+
+    def post(self, notice: Notice) -> dict[str, Any]:
+        payload = {
+            "channel": notice.channel or self.channel,
+            "text": _clip(f"{notice.title} — {notice.connection_id}", 3000),
+            "blocks": build_blocks(notice),
+            "unfurl_links": False,
+        }
+        body = self._call("chat.postMessage", payload)
+        return {"channel": body.get("channel"), "ts": body.get("ts")}
+
+    def update(self, ref: dict[str, Any], notice: Notice, *, decided: str | None = None) -> None:
+        payload = {
+            "channel": ref["channel"],
+            "ts": ref["ts"],
+            "text": _clip(f"{notice.title} — {notice.connection_id}", 3000),
+            "blocks": build_blocks(notice, decided=decided),
+        }
+        self._call("chat.update", payload)

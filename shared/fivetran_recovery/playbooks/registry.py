@@ -1,0 +1,101 @@
+"""The playbook registry: look up by id, and match a diagnosis to the most specific playbook."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from fivetran_recovery.models.diagnosis import Category, Diagnosis
+from fivetran_recovery.playbooks.loader import PlaybookError, load_playbooks
+from fivetran_recovery.playbooks.schema import Playbook
+
+FALLBACK_ID = "escalate_unknown"
+_STATUS_CODE = re.compile(r"\b(?:http|status(?:\s*code)?|error)\W{0,3}([45]\d\d)\b", re.IGNORECASE)
+
+# Specificity of each kind of match: a Fivetran taskType is the most precise signal, then the pattern.
+_TASK_TYPE_SCORE = 8
+_PATTERN_SCORE = 4
+_STATUS_CODE_SCORE = 2
+_CATEGORY_SCORE = 1
+
+
+def status_codes_in(diagnosis: Diagnosis) -> set[int]:
+    """HTTP status codes named in the diagnosis' evidence or summary (e.g. "HTTP 429", "status code: 503")."""
+    texts = [e.detail for e in diagnosis.evidence] + [diagnosis.summary]
+    return {int(m.group(1)) for text in texts for m in _STATUS_CODE.finditer(text)}
+
+
+class Registry:
+    def __init__(self, playbooks: Iterable[Playbook]):
+        self._by_id: dict[str, Playbook] = {}
+        for playbook in playbooks:
+            if playbook.id in self._by_id:
+                raise PlaybookError(f"duplicate playbook id {playbook.id!r}")
+            self._by_id[playbook.id] = playbook
+        if FALLBACK_ID not in self._by_id:
+            raise PlaybookError(f"the registry needs the fallback playbook {FALLBACK_ID!r}")
+
+    def ids(self) -> list[str]:
+        return sorted(self._by_id)
+
+    def get(self, playbook_id: str) -> Playbook:
+        try:
+            return self._by_id[playbook_id]
+        except KeyError:
+            raise KeyError(f"no playbook {playbook_id!r}; known: {', '.join(self.ids())}") from None
+
+    def __iter__(self):
+        return iter(self._by_id[i] for i in self.ids())
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def score(self, playbook: Playbook, diagnosis: Diagnosis, *, task_type: str | None, codes: set[int]) -> int:
+        """How specifically `playbook` fits; 0 means it does not apply."""
+        match = playbook.match
+        if match.is_empty or diagnosis.confidence < match.min_confidence:
+            return 0
+        if task_type and task_type in match.task_types:
+            return _TASK_TYPE_SCORE + (_PATTERN_SCORE if diagnosis.pattern in match.patterns else 0)
+        if match.categories and diagnosis.category not in match.categories:
+            return 0
+        score = 0
+        if diagnosis.pattern in match.patterns:
+            score += _PATTERN_SCORE
+        if codes & set(match.status_codes):
+            score += _STATUS_CODE_SCORE
+        if score == 0 and not match.patterns and match.categories:
+            score = _CATEGORY_SCORE  # a category-wide playbook with no pattern list
+        return score
+
+    def match(self, diagnosis: Diagnosis, *, task_type: str | None = None, status_code: int | None = None) -> Playbook:
+        """The most specific playbook for this diagnosis, or the escalation fallback.
+
+        A playbook named by the diagnosis itself wins when it exists; a diagnosis below a playbook's
+        `min_confidence` does not match it; category `unknown` always escalates.
+        """
+        if diagnosis.playbook and diagnosis.playbook in self._by_id:
+            return self._by_id[diagnosis.playbook]
+        if diagnosis.category is Category.UNKNOWN:
+            return self._by_id[FALLBACK_ID]
+        codes = status_codes_in(diagnosis) | ({status_code} if status_code else set())
+        best: tuple[int, int, str] | None = None
+        for playbook in self._by_id.values():
+            if playbook.id == FALLBACK_ID:
+                continue
+            score = self.score(playbook, diagnosis, task_type=task_type, codes=codes)
+            if score and (best is None or (score, playbook.priority, playbook.id) > best):
+                best = (score, playbook.priority, playbook.id)
+        return self._by_id[best[2] if best else FALLBACK_ID]
+
+
+def load_registry(directory: str | os.PathLike[str] | None = None) -> Registry:
+    return Registry(load_playbooks(directory))
+
+
+@lru_cache(maxsize=1)
+def default_registry() -> Registry:
+    """The registry from PLAYBOOKS_DIR or the packaged copy, loaded once per process."""
+    return load_registry()

@@ -1,0 +1,72 @@
+"""The policy gate: which path the workflow takes and which steps wait for a human.
+
+monitor   -> record and notify, zero write calls.
+recommend -> every write waits for approval.
+auto      -> low-risk steps run; high-risk actions, approval-requiring playbooks, unresolved steps and critical
+             connections wait for approval. Protective `before_approval` steps (e.g. pause) run first when
+             their own action is low risk and the connection is not critical.
+A human's recent change to the connection turns any mode into monitor for this incident.
+"""
+
+from __future__ import annotations
+
+from fivetran_recovery.models.workflow import PlanStep, PolicyDecision
+from fivetran_recovery.playbooks.schema import Playbook, Precondition, Risk
+from fivetran_recovery.policy.modes import is_critical
+from fivetran_recovery.settings import RolloutMode
+
+_HUMAN_PRECONDITIONS = {Precondition.NOT_PAUSED_BY_HUMAN, Precondition.NO_RECENT_HUMAN_EDIT}
+
+
+def _needs_approval(step: PlanStep, playbook: Playbook, mode: RolloutMode, critical: bool) -> bool:
+    if not step.writes:
+        return False
+    if step.unresolved or mode is RolloutMode.RECOMMEND or critical:
+        return True
+    action_risk = Risk(step.risk)
+    if step.before_approval:
+        return action_risk is not Risk.LOW
+    return playbook.requires_approval or Risk.highest(playbook.risk, action_risk) is not Risk.LOW
+
+
+def decide(
+    playbook: Playbook,
+    steps: list[PlanStep],
+    *,
+    mode: RolloutMode | str,
+    criticality: str,
+    human_change: str | None = None,
+) -> tuple[PolicyDecision, list[PlanStep]]:
+    """The decision, and the steps with `approval_required` set (a new list; inputs are not changed)."""
+    mode = RolloutMode(mode)
+    critical = is_critical(criticality)
+    base = {"mode": mode.value, "criticality": criticality, "critical": critical}
+    if mode is RolloutMode.MONITOR:
+        reason = "rollout mode is monitor: record and notify only, no write calls"
+        return PolicyDecision(path="monitor", reasons=[reason], **base), [s.model_copy() for s in steps]
+    if human_change and _HUMAN_PRECONDITIONS & set(playbook.preconditions):
+        return (
+            PolicyDecision(path="monitor", reasons=[human_change], blocked_by="human_change", **base),
+            [s.model_copy() for s in steps],
+        )
+    gated = [s.model_copy(update={"approval_required": _needs_approval(s, playbook, mode, critical)}) for s in steps]
+    first = next((s.index for s in gated if s.approval_required), None)
+    if first is None:
+        reasons = (
+            ["every step is low risk and allowed to run on its own"]
+            if playbook.writes
+            else ["no write steps: notify and escalate only"]
+        )
+        return PolicyDecision(path="auto", reasons=reasons, **base), gated
+    # The approval covers the rest of the plan: steps after the first gated one run only once approved.
+    gated = [s.model_copy(update={"approval_required": s.approval_required or s.index > first}) for s in gated]
+    reasons = []
+    if mode is RolloutMode.RECOMMEND:
+        reasons.append("rollout mode is recommend: every write waits for approval")
+    if critical:
+        reasons.append(f"connection criticality is {criticality}: writes wait for approval")
+    if playbook.requires_approval or playbook.risk is Risk.HIGH:
+        reasons.append(f"playbook {playbook.id} is {playbook.risk.value} risk and requires approval")
+    if any(s.unresolved for s in gated):
+        reasons.append("a step could not be fully planned and needs a human")
+    return PolicyDecision(path="approval", reasons=reasons, approval_step_index=first, **base), gated

@@ -1,0 +1,71 @@
+"""The warehouse adapter recovery SQL runs through. Deployed code gets one from WAREHOUSE_URL; the local stack
+uses DuckDB (`duckdb:///path/to/file.duckdb`), imported lazily because duckdb is not part of the Lambda layer."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse could not run the recovery SQL (nothing was committed)."""
+
+
+class Warehouse(Protocol):
+    dialect: str
+
+    def execute(self, statements: Sequence[str]) -> None: ...
+
+    def scalar(self, sql: str) -> Any: ...
+
+
+class DuckDBWarehouse:
+    """DuckDB by file path (a connection per call) or over a shared connection (a cursor per call)."""
+
+    dialect = "duckdb"
+
+    def __init__(self, path: str | None = None, *, connection: Any = None):
+        if (path is None) == (connection is None):
+            raise ValueError("give a DuckDB path or an open connection")
+        self.path = path
+        self._shared = connection
+
+    def _connect(self) -> Any:
+        if self._shared is not None:
+            return self._shared.cursor()
+        import duckdb  # lazy: only the local stack has it
+
+        return duckdb.connect(self.path)
+
+    def execute(self, statements: Sequence[str]) -> None:
+        con = self._connect()
+        try:
+            for statement in statements:
+                con.execute(statement)
+        except Exception as exc:
+            with contextlib.suppress(Exception):  # no transaction open
+                con.execute("ROLLBACK")
+            raise WarehouseError(f"recovery SQL failed: {type(exc).__name__}: {exc}") from None
+        finally:
+            con.close()
+
+    def scalar(self, sql: str) -> Any:
+        con = self._connect()
+        try:
+            row = con.execute(sql).fetchone()
+            return row[0] if row else None
+        finally:
+            con.close()
+
+
+def warehouse_from_url(url: str | None) -> Warehouse | None:
+    """`duckdb:///abs/path.duckdb` (or `duckdb://:memory:` for tests); None when no warehouse is configured."""
+    if not url:
+        return None
+    if url.startswith("duckdb://"):
+        path = url.removeprefix("duckdb://") or ":memory:"
+        while path.startswith("//"):  # duckdb:////abs/path (four slashes) is the same absolute path
+            path = path[1:]
+        return DuckDBWarehouse(path)
+    raise WarehouseError(f"unsupported WAREHOUSE_URL scheme in {url.split('://')[0]!r}; supported: duckdb")

@@ -1,0 +1,246 @@
+"""Remediate: `begin` (lock the connection, re-check preconditions) and `step` (one playbook step, exactly once,
+only if the policy allows it, with an audit record holding the connection's state before and after)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from fivetran_recovery.fivetran import FivetranError, NotFoundError
+from fivetran_recovery.models.workflow import PlanStep
+from fivetran_recovery.playbooks.schema import Action, Precondition
+from fivetran_recovery.policy.dry_run import resolve_step
+from fivetran_recovery.policy.human import parse_time, recent_human_change
+from fivetran_recovery.remediation.actions import (
+    ActionExecutor,
+    StepResult,
+    condition_holds,
+    is_repeatable,
+    snapshot,
+)
+from fivetran_recovery.remediation.ledger import step_key
+from fivetran_recovery.workflow.services import Services
+
+logger = logging.getLogger(__name__)
+ACTOR = "remediate"
+
+
+class PolicyViolation(RuntimeError):
+    """The workflow asked for a write the policy does not allow (never acted on)."""
+
+
+class StepUnresolved(RuntimeError):
+    """The step could not be fully planned; it needs a human, not a guess."""
+
+
+class RemediationService:
+    def __init__(self, services: Services):
+        self.s = services
+
+    # -- begin ---------------------------------------------------------------------------------------------
+    def begin(self, workflow: dict[str, Any]) -> dict[str, Any]:
+        incident, cid = workflow["incident_id"], workflow["connection_id"]
+        ttl = self.s.settings.approval_timeout_seconds + 6 * 3600
+        acquired, holder = self.s.records.acquire_lock(cid, incident, max(ttl, self.s.config.lock_ttl_seconds))
+        if not acquired:
+            return self._stop(
+                workflow, f"another recovery workflow ({holder}) is running for this connection", lock_held_by=holder
+            )
+        reason = self._precondition_failure(workflow)
+        if reason:
+            return self._stop(workflow, reason)
+        self.s.audit.append(
+            chain_id=cid,
+            incident_id=incident,
+            kind="workflow_started",
+            actor=ACTOR,
+            detail={
+                "path": workflow["decision"]["path"],
+                "decision": workflow["decision"],
+                "playbook": workflow["playbook"],
+                "steps": workflow["dry_run"],
+            },
+        )
+        status = "awaiting_approval" if workflow["decision"]["path"] == "approval" else "remediating"
+        self.s.records.set_status(incident, status, f"recovery workflow started ({workflow['playbook']['id']})")
+        return {"proceed": True}
+
+    def _stop(self, workflow: dict[str, Any], reason: str, **extra: Any) -> dict[str, Any]:
+        self.s.audit.append(
+            chain_id=workflow["connection_id"],
+            incident_id=workflow["incident_id"],
+            kind="workflow_blocked",
+            actor=ACTOR,
+            detail={"reason": reason, **extra},
+        )
+        return {"proceed": False, "reason": reason, **extra}
+
+    def _playbook_preconditions(self, workflow: dict[str, Any]) -> set[str]:
+        try:
+            playbook = self.s.registry.get(workflow["playbook"]["id"])
+        except KeyError:
+            return {p.value for p in Precondition}
+        return {p.value for p in playbook.preconditions}
+
+    def _precondition_failure(self, workflow: dict[str, Any], *, we_paused: bool = False) -> str | None:
+        wanted = self._playbook_preconditions(workflow)
+        if not wanted:
+            return None
+        try:
+            connection = self.s.fivetran.get_connection(workflow["connection_id"])
+        except NotFoundError:
+            return "the connection does not exist any more"
+        if Precondition.SETUP_NOT_INCOMPLETE.value in wanted and connection.status.setup_state == "incomplete":
+            return "setup is incomplete: a genuine misconfiguration that automation must not paper over"
+        human = self._human_change(workflow, connection, we_paused=we_paused)
+        if human and wanted & {Precondition.NOT_PAUSED_BY_HUMAN.value, Precondition.NO_RECENT_HUMAN_EDIT.value}:
+            return human
+        return None
+
+    def _human_change(self, workflow: dict[str, Any], connection: Any, *, we_paused: bool) -> str | None:
+        now = self.s.clock()
+        started = parse_time(workflow.get("started_at")) or now
+        # Any change since the workflow began counts (an approval may wait for hours), and at least the window.
+        window = max(timedelta(minutes=self.s.config.human_change_window_minutes), now - started)
+        try:
+            records = self.s.history.recent(workflow["connection_id"], limit=50, since=now - window)
+        except Exception as exc:  # history is a hint; its absence must not block nor crash the workflow
+            logger.warning("history unavailable", extra={"error": type(exc).__name__})
+            records = []
+        events = [{"event": r.event, "created": r.at.isoformat()} for r in records]
+        own = [
+            r.detail.get("action")
+            for r in self.s.audit.recent(workflow["connection_id"], limit=100)
+            if r.kind == "action" and r.detail.get("calls") and (parse_time(r.recorded_at) or now) >= now - window
+        ]
+        state = {"paused": connection.paused}
+        return recent_human_change(state, events, now=now, window=window, own_actions=own, we_paused=we_paused)
+
+    # -- step ----------------------------------------------------------------------------------------------
+    def step(self, workflow: dict[str, Any]) -> dict[str, Any]:
+        index = int(workflow["cursor"]["index"])
+        step = PlanStep.model_validate(workflow["plan"]["steps"][index])
+        approval = self._check_policy(workflow, step)
+        if step.unresolved:
+            resolved = resolve_step(step, workflow["connection_id"], (approval or {}).get("resolution"))
+            if resolved is None:
+                raise StepUnresolved(f"step {step.index} ({step.action}) is unresolved: {step.unresolved}")
+            step = resolved  # completed by the approver's recorded resolution
+        key = step_key(workflow["incident_id"], index)
+        done = self.s.ledger.claim(key, repeatable=is_repeatable(step))
+        if done is not None:
+            logger.info(
+                "step already done; not acting again", extra={"step": index, "incident": workflow["incident_id"]}
+            )
+            return {**done, "index": index, "replayed": True}
+        try:
+            result = self._act(workflow, step, approval, key)
+        except FivetranError as exc:
+            if exc.status is not None and not self.s.ledger.is_complete(key):  # Fivetran refused: it did not act
+                self.s.ledger.release(key)
+            self._audit_failure(workflow, step, exc)
+            raise
+        except Exception as exc:
+            if not self.s.ledger.is_complete(key):  # failed before acting (or the action itself was refused)
+                self.s.ledger.release(key)
+            self._audit_failure(workflow, step, exc)
+            raise
+        if result.status != "done":  # blocked or skipped: record the outcome so a retry does not re-decide
+            self.s.ledger.complete(key, {**result.as_dict(), "index": index, "action": step.action})
+        return {**result.as_dict(), "index": index, "action": step.action}
+
+    def _check_policy(self, workflow: dict[str, Any], step: PlanStep) -> dict[str, Any] | None:
+        """Refuse any write the decision does not allow; for gated steps, the stored approval must agree."""
+        if not step.writes:
+            return None
+        decision = workflow["decision"]
+        if decision["path"] == "monitor":
+            raise PolicyViolation("monitor path: write steps never run")
+        if not step.approval_required and not step.unresolved:
+            return None
+        approval = workflow.get("approval") or {}
+        approval_id = approval.get("approval_id")
+        stored = self.s.approvals.get(approval_id) if approval_id else None
+        if stored is None or stored.get("status") != "approved" or stored.get("incident_id") != workflow["incident_id"]:
+            raise PolicyViolation(f"step {step.index} ({step.action}) needs an approval that is not on record")
+        return stored
+
+    def _act(self, workflow: dict[str, Any], step: PlanStep, approval: dict[str, Any] | None, key: str) -> StepResult:
+        action = Action(step.action)
+        fivetran_write = step.writes and action is not Action.RUN_RECOVERY_SQL
+        needs_state = fivetran_write or step.when != "always" or action is Action.WAIT
+        connection = self.s.fivetran.get_connection(workflow["connection_id"]) if needs_state else None
+        if fivetran_write:
+            we_paused = self._we_paused(workflow, step.index)
+            human = self._human_change(workflow, connection, we_paused=we_paused)
+            if human and self._playbook_preconditions(workflow) & {
+                Precondition.NOT_PAUSED_BY_HUMAN.value,
+                Precondition.NO_RECENT_HUMAN_EDIT.value,
+            }:
+                self._audit(workflow, step, "action_blocked", {"reason": human, "before": snapshot(connection)})
+                return StepResult("blocked", human)
+        previous = self._previous_result(workflow, step.index)
+        holds, why = condition_holds(step.when, connection, previous)
+        if not holds:
+            self._audit(workflow, step, "action_skipped", {"reason": why, "before": snapshot(connection)})
+            return StepResult("skipped", f"condition {step.when} not met: {why}")
+        executor = ActionExecutor(
+            fivetran=self.s.fivetran,
+            warehouse=self.s.warehouse,
+            dispatcher=self.s.dispatcher,
+            clock=self.s.clock,
+            wait_scale=self.s.config.step_wait_scale,
+        )
+        result = executor.run(step, workflow, connection)
+        # From here on the action has happened: nothing below may let a retry act again.
+        self.s.ledger.complete(key, {**result.as_dict(), "index": step.index, "action": step.action})
+        try:
+            after = snapshot(self.s.fivetran.get_connection(workflow["connection_id"])) if fivetran_write else {}
+        except FivetranError as exc:
+            after = {"unavailable": type(exc).__name__}
+        self._audit(
+            workflow,
+            step,
+            "action",
+            {
+                "before": snapshot(connection),
+                "after": after,
+                "result": {k: v for k, v in result.as_dict().items() if k != "response"}
+                | {"response": result.response},
+                "approval_id": (approval or {}).get("approval_id"),
+                "approved_by": (approval or {}).get("decided_by"),
+            },
+        )
+        return result
+
+    def _we_paused(self, workflow: dict[str, Any], index: int) -> bool:
+        """Did an earlier step of this plan pause the connection (and no later one resume it)?"""
+        paused = False
+        for earlier in workflow["plan"]["steps"][:index]:
+            if earlier["action"] == "pause":
+                paused = True
+            elif earlier["action"] == "resume":
+                paused = False
+        return paused
+
+    def _previous_result(self, workflow: dict[str, Any], index: int) -> dict[str, Any] | None:
+        if index == 0:
+            return None
+        last = (workflow.get("last_step") or {}).get("value") or {}
+        return last.get("response") if last.get("index") == index - 1 else None
+
+    def _audit(self, workflow: dict[str, Any], step: PlanStep, kind: str, detail: dict[str, Any]) -> None:
+        self.s.audit.append(
+            chain_id=workflow["connection_id"],
+            incident_id=workflow["incident_id"],
+            kind=kind,
+            actor=ACTOR,
+            detail={"step": step.index, "action": step.action, "calls": [c.model_dump() for c in step.calls], **detail},
+        )
+
+    def _audit_failure(self, workflow: dict[str, Any], step: PlanStep, exc: Exception) -> None:
+        try:
+            self._audit(workflow, step, "action_failed", {"error": type(exc).__name__, "message": str(exc)[:500]})
+        except Exception:  # the original error matters more
+            logger.exception("could not audit a failed action")

@@ -1,0 +1,119 @@
+"""Verify: did the next sync after the remediation succeed, is the connection healthy and the data fresh again?
+
+Called by the state machine after each wait; returns pending until the evidence is in or the attempts run out.
+A definitive result (verified or failed) is audited and counted in the playbook's track record.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fivetran_recovery.policy.human import parse_time
+from fivetran_recovery.recovery_sql import TableRef, duplicate_count_sql
+from fivetran_recovery.workflow.services import Services
+
+ACTOR = "verify"
+
+
+def baseline(services: Services, workflow: dict[str, Any]) -> dict[str, Any]:
+    """The connection's sync timestamps as last seen by remediate (after its last action, or before a wait).
+
+    Verification compares Fivetran's timestamps with Fivetran's timestamps only, so it never depends on our
+    clock agreeing with Fivetran's.
+    """
+    records = [
+        r
+        for r in services.audit.for_incident(workflow["incident_id"])
+        if r.kind in ("action", "action_skipped") and (r.detail.get("after") or r.detail.get("before"))
+    ]
+    if not records:
+        return {}
+    last = records[-1].detail
+    return last.get("after") or last.get("before") or {}
+
+
+def _newer(value: datetime | None, than: datetime | None) -> bool:
+    return value is not None and (than is None or value > than)
+
+
+def evaluate(connection: Any, *, since: dict[str, Any], plan: dict[str, Any]) -> dict[str, Any]:
+    """The checks, each True/False, and the verdict: verified | failed | pending.
+
+    `since` is the baseline snapshot: a sync finished after the remediation when succeeded_at or failed_at moved
+    past the baseline's.
+    """
+    status = connection.status
+    base_ok, base_failed = parse_time(since.get("succeeded_at")), parse_time(since.get("failed_at"))
+    succeeded = _newer(connection.succeeded_at, base_ok)
+    failed_after = _newer(connection.failed_at, base_failed) and (
+        connection.succeeded_at is None or connection.failed_at > connection.succeeded_at
+    )
+    checks = {
+        "sync_succeeded_after_remediation": succeeded,
+        "no_failure_after_remediation": not failed_after,
+        "not_paused": not connection.paused and status.sync_state != "paused",
+        "setup_connected": status.setup_state == "connected" or not plan.get("require_connected", True),
+        "fresh": status.update_state != "delayed",
+    }
+    if all(checks.values()):
+        verdict = "verified"
+    elif failed_after and not plan.get("wait_for_human"):
+        verdict = "failed"
+    else:
+        verdict = "pending"
+    return {"verdict": verdict, "checks": checks}
+
+
+class VerificationService:
+    def __init__(self, services: Services):
+        self.s = services
+
+    def verify(self, workflow: dict[str, Any], *, attempt: int, max_attempts: int) -> dict[str, Any]:
+        attempt = int(attempt) + 1
+        plan = workflow["plan"]["verification"]
+        connection = self.s.fivetran.get_connection(workflow["connection_id"])
+        since = baseline(self.s, workflow)
+        result = evaluate(connection, since=since, plan=plan)
+        if plan.get("kind") == "sql_check" and result["verdict"] == "verified":
+            remaining = self._duplicates_left(workflow)
+            result["checks"]["no_duplicate_keys"] = remaining == 0
+            if remaining:
+                result["verdict"] = "pending"
+        status = result["verdict"]
+        if status == "pending" and attempt >= int(max_attempts):
+            status = "failed"
+        answer = {
+            "status": status,
+            "attempt": attempt,
+            "checks": result["checks"],
+            "baseline_succeeded_at": since.get("succeeded_at"),
+            "succeeded_at": connection.succeeded_at.isoformat() if connection.succeeded_at else None,
+        }
+        if status != "pending":
+            self._record(workflow, answer)
+        return answer
+
+    def _duplicates_left(self, workflow: dict[str, Any]) -> int:
+        warehouse = self.s.warehouse
+        sql_steps = [s for s in workflow["plan"]["steps"] if s["action"] == "run_recovery_sql"]
+        if warehouse is None or not sql_steps:
+            return 0
+        p = sql_steps[0]["params"]
+        return int(
+            warehouse.scalar(duplicate_count_sql(warehouse.dialect, TableRef(p["schema"], p["table"]), p["keys"])) or 0
+        )
+
+    def _record(self, workflow: dict[str, Any], answer: dict[str, Any]) -> None:
+        verified = answer["status"] == "verified"
+        self.s.audit.append(
+            chain_id=workflow["connection_id"],
+            incident_id=workflow["incident_id"],
+            kind="verification",
+            actor=ACTOR,
+            detail=answer,
+        )
+        playbook = workflow["playbook"]
+        self.s.records.record_outcome(playbook["id"], int(playbook["version"]), "verified" if verified else "failed")
+        note = "recovery verified" if verified else f"verification failed after {answer['attempt']} checks"
+        self.s.records.set_status(workflow["incident_id"], "recovered" if verified else "escalated", note)

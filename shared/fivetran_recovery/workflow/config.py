@@ -1,0 +1,96 @@
+"""Settings of the recovery workflow that the core `Settings` does not carry (notifiers, approvals, policy).
+
+Same rules as `fivetran_recovery.settings`: read from the environment once, explicit argument > environment >
+default, secret values never in the environment (only Secrets Manager ids).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from fivetran_recovery.settings import SettingsError
+
+
+class ConnectionPolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mode: str | None = Field(None, pattern="^(monitor|recommend|auto)$")
+    criticality: str | None = None
+    channel: str | None = None
+    owner: str | None = None
+
+
+class RecoveryConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    approver_secret_id: str = Field("fivetran-recovery/approvers", alias="APPROVER_SECRET_ID")
+    notifiers: list[str] = Field(default_factory=lambda: ["slack"], alias="NOTIFIERS")
+    slack_api_url: str = Field("https://slack.com/api", alias="SLACK_API_URL")
+    slack_channel: str = Field("#data-incidents", alias="SLACK_CHANNEL")
+    jira_base_url: str | None = Field(None, alias="JIRA_BASE_URL")
+    jira_project_key: str = Field("DATA", alias="JIRA_PROJECT_KEY")
+    jira_issue_type: str = Field("Task", alias="JIRA_ISSUE_TYPE")
+    jira_api_version: int = Field(2, alias="JIRA_API_VERSION")
+    jira_secret_id: str = Field("fivetran-recovery/jira", alias="JIRA_SECRET_ID")
+    servicenow_base_url: str | None = Field(None, alias="SERVICENOW_BASE_URL")
+    servicenow_secret_id: str = Field("fivetran-recovery/servicenow", alias="SERVICENOW_SECRET_ID")
+    outbox_path: str | None = Field(None, alias="NOTIFY_OUTBOX_PATH")
+    approval_base_url: str = Field("", alias="APPROVAL_BASE_URL")
+    human_change_window_minutes: int = Field(30, alias="HUMAN_CHANGE_WINDOW_MINUTES", ge=0)
+    slack_replay_window_seconds: int = Field(300, alias="SLACK_REPLAY_WINDOW_SECONDS", gt=0)
+    warehouse_dialect: str = Field("snowflake", alias="WAREHOUSE_DIALECT")
+    warehouse_url: str | None = Field(None, alias="WAREHOUSE_URL")
+    step_wait_scale: float = Field(1.0, alias="STEP_WAIT_SCALE", ge=0.0, le=1.0)
+    lock_ttl_seconds: int = Field(2 * 24 * 3600, alias="WORKFLOW_LOCK_TTL_SECONDS", gt=0)
+    connection_policies: dict[str, ConnectionPolicy] = Field(default_factory=dict, alias="CONNECTION_POLICIES")
+
+    @field_validator("notifiers", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("connection_policies", mode="before")
+    @classmethod
+    def _json(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return json.loads(value) if value.strip() else {}
+        return value
+
+    @field_validator("warehouse_dialect")
+    @classmethod
+    def _dialect(cls, value: str) -> str:
+        from fivetran_recovery.recovery_sql import DIALECTS
+
+        if value not in DIALECTS:
+            raise ValueError(f"must be one of {', '.join(DIALECTS)}")
+        return value
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> RecoveryConfig:
+        env = dict(os.environ if environ is None else environ)
+        values: dict[str, Any] = {f.alias: env[f.alias] for f in cls.model_fields.values() if f.alias in env}
+        for name, value in overrides.items():
+            values[cls.model_fields[name].alias or name] = value
+        try:
+            return cls.model_validate(values)
+        except (ValidationError, json.JSONDecodeError) as exc:
+            if isinstance(exc, json.JSONDecodeError):
+                raise SettingsError("invalid settings: CONNECTION_POLICIES: not JSON") from None
+            names = "; ".join(
+                f"{cls.model_fields[str(e['loc'][0])].alias if str(e['loc'][0]) in cls.model_fields else e['loc'][0]}"
+                f": {e['msg']}"
+                for e in exc.errors()
+            )
+            raise SettingsError(f"invalid settings: {names}") from None
+
+
+@lru_cache(maxsize=1)
+def get_recovery_config() -> RecoveryConfig:
+    return RecoveryConfig.from_env()

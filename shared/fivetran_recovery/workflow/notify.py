@@ -1,0 +1,178 @@
+"""The notify function's use cases, one per `kind` the state machine sends: monitor, approval_request,
+approval_timeout, failure_branch, escalation, closed (the post-incident summary)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fivetran_recovery.approvals.service import ApprovalService
+from fivetran_recovery.models.workflow import PlanStep
+from fivetran_recovery.notifiers.base import Notice
+from fivetran_recovery.remediation.actions import ActionExecutor
+from fivetran_recovery.workflow.services import Services
+from fivetran_recovery.workflow.summary import build_summary, summary_facts
+
+ACTOR = "notify"
+FINAL_STATUS = {
+    "verified": "recovered",
+    "monitored": "diagnosed",
+    "done": "escalated",
+    "rejected": "escalated",
+    "approval_timed_out": "escalated",
+    "verification_failed": "escalated",
+    "error_escalated": "escalated",
+    "blocked": "escalated",
+}
+
+
+class NotifyService:
+    def __init__(self, services: Services):
+        self.s = services
+
+    def handle(self, event: dict[str, Any]) -> dict[str, Any]:
+        kind = event.get("kind")
+        workflow = event.get("workflow")
+        if not isinstance(workflow, dict) or "incident_id" not in workflow:
+            raise ValueError("notify needs {kind, workflow} with the workflow state")
+        match kind:
+            case "approval_request":
+                token = event.get("task_token")
+                if not isinstance(token, str) or not token:
+                    raise ValueError("approval_request needs the task token")
+                return ApprovalService(self.s).request(workflow, token)
+            case "monitor":
+                return self._monitor(workflow)
+            case "approval_timeout":
+                return self._timeout(workflow)
+            case "failure_branch":
+                return self._failure_branch(workflow)
+            case "escalation":
+                return self._escalation(workflow)
+            case "closed":
+                return self._closed(workflow)
+        raise ValueError(f"unknown notify kind {kind!r}")
+
+    def _notice(self, workflow: dict[str, Any], kind: str, title: str, summary: str = "", **extra: Any) -> Notice:
+        policy = self.s.config.connection_policies.get(workflow["connection_id"])
+        extra.setdefault("channel", policy.channel if policy else None)  # the connection's own channel, if set
+        return Notice(
+            kind=kind,  # type: ignore[arg-type]
+            incident_id=workflow["incident_id"],
+            connection_id=workflow["connection_id"],
+            title=title,
+            summary=summary or workflow["rca"]["summary"],
+            rca=workflow["rca"],
+            planned_actions=list(workflow.get("dry_run", [])),
+            reasons=list(workflow["decision"].get("reasons", [])),
+            **extra,
+        )
+
+    def _audit(self, workflow: dict[str, Any], kind: str, detail: dict[str, Any]) -> None:
+        self.s.audit.append(
+            chain_id=workflow["connection_id"],
+            incident_id=workflow["incident_id"],
+            kind=kind,
+            actor=ACTOR,
+            detail=detail,
+        )
+
+    def _monitor(self, workflow: dict[str, Any]) -> dict[str, Any]:
+        blocked = workflow["decision"].get("blocked_by")
+        title = f"Recommended fix: {workflow['playbook']['title']}"
+        if blocked:
+            title = f"Automation held back ({blocked.replace('_', ' ')}): {workflow['playbook']['title']}"
+        refs, errors = self.s.dispatcher.post(self._notice(workflow, "monitor", title))
+        self._audit(
+            workflow,
+            "recommendation",
+            {
+                "path": "monitor",
+                "blocked_by": blocked,
+                "recommended": workflow.get("dry_run", []),
+                "channels": sorted(refs),
+                "channel_errors": errors,
+            },
+        )
+        return {"channels": sorted(refs), "errors": errors}
+
+    def _timeout(self, workflow: dict[str, Any]) -> dict[str, Any]:
+        expired = ApprovalService(self.s).expire_for(workflow)
+        notice = self._notice(
+            workflow,
+            "escalation",
+            "Approval timed out: nothing was changed",
+            "Nobody decided on the planned fix in time. No action was taken; a human must look.",
+        )
+        refs, errors = self.s.dispatcher.post(notice)
+        self._audit(
+            workflow, "approval_timed_out", {"approvals": expired, "channels": sorted(refs), "channel_errors": errors}
+        )
+        return {"expired": expired, "channels": sorted(refs)}
+
+    def _failure_branch(self, workflow: dict[str, Any]) -> dict[str, Any]:
+        executor = ActionExecutor(fivetran=None, warehouse=None, dispatcher=self.s.dispatcher, clock=self.s.clock)
+        results = []
+        for raw in workflow["plan"].get("on_failure", []):
+            step = PlanStep.model_validate(raw)
+            if step.writes:  # the schema forbids it; never act here regardless
+                continue
+            result = executor.run(step, workflow, None)
+            results.append({"action": step.action, "detail": result.detail})
+        rollback = [f"{s['action']}: {s.get('description', '')}" for s in workflow["plan"].get("rollback", [])]
+        self._audit(
+            workflow,
+            "failure_branch",
+            {
+                "verification": (workflow.get("verification") or {}).get("value"),
+                "ran": results,
+                "manual_rollback": rollback,
+            },
+        )
+        return {"ran": results}
+
+    def _escalation(self, workflow: dict[str, Any]) -> dict[str, Any]:
+        error = workflow.get("error") or {}
+        text = f"The recovery workflow stopped: {error.get('Error', 'error')}."
+        cause = str(error.get("Cause", ""))[:300]
+        notice = self._notice(workflow, "escalation", "Recovery workflow escalated", text, facts={"Cause": cause})
+        refs, errors = self.s.dispatcher.post(notice)
+        self._audit(
+            workflow,
+            "escalation",
+            {"error": error.get("Error"), "cause": cause, "channels": sorted(refs), "channel_errors": errors},
+        )
+        return {"channels": sorted(refs)}
+
+    def _closed(self, workflow: dict[str, Any]) -> dict[str, Any]:
+        outcome = str(workflow.get("outcome") or "done")
+        begin = (workflow.get("begin") or {}).get("value") or {}
+        last = (workflow.get("last_step") or {}).get("value") or {}
+        reason = begin.get("reason") if begin.get("proceed") is False else last.get("detail")
+        if outcome == "blocked":
+            self._audit(workflow, "workflow_stopped", {"reason": reason})
+        now = self.s.clock()
+        summary = build_summary(workflow, self.s.audit.for_incident(workflow["incident_id"]), outcome, now)
+        if outcome == "blocked":
+            summary["blocked_reason"] = reason
+        self.s.records.write_summary(workflow["incident_id"], summary)
+        notice = self._notice(
+            workflow, "summary", f"Incident summary: {summary['outcome_text']}", facts=summary_facts(summary)
+        )
+        notice.planned_actions = [t["text"] for t in summary["timeline"]][-30:]
+        refs, errors = self.s.dispatcher.post(notice)
+        self._audit(
+            workflow,
+            "summary",
+            {
+                "outcome": outcome,
+                "time_to_recover_seconds": summary["time_to_recover_seconds"],
+                "channels": sorted(refs),
+                "channel_errors": errors,
+            },
+        )
+        if workflow["decision"]["path"] != "monitor":
+            self.s.records.release_lock(workflow["connection_id"], workflow["incident_id"])
+        status = FINAL_STATUS.get(outcome, "escalated")
+        if outcome != "verified":  # verify already moved a verified incident to recovered
+            self.s.records.set_status(workflow["incident_id"], status, summary["outcome_text"])
+        return {"outcome": outcome, "summary": summary}

@@ -1,0 +1,117 @@
+"""The post-incident summary: a timeline with the RCA, actions and approvals, time to detect, to first action and
+to recover, built from the incident's audit records (the single source of what happened)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fivetran_recovery.audit import AuditRecord
+from fivetran_recovery.policy.human import parse_time
+
+OUTCOME_TEXT = {
+    "verified": "recovered and verified",
+    "monitored": "recorded and notified only (monitor mode); nothing was changed",
+    "done": "escalated to a human with the RCA; nothing was changed",
+    "rejected": "the fix was rejected by an approver; nothing was changed",
+    "approval_timed_out": "nobody approved in time; nothing was changed and the incident was escalated",
+    "verification_failed": "the fix did not verify; the failure branch escalated it",
+    "error_escalated": "the workflow hit an error and escalated",
+    "blocked": "automation stopped (a human is changing the connection, or another workflow runs); escalated",
+}
+
+
+def _seconds(start: datetime | None, end: datetime | None) -> float | None:
+    """Seconds from start to end; None when unknown or negative (Fivetran's clock ahead of ours)."""
+    if start is None or end is None or end < start:
+        return None
+    return round((end - start).total_seconds(), 3)
+
+
+def describe_record(record: AuditRecord) -> str:
+    d = record.detail
+    match record.kind:
+        case "diagnosis":
+            return f"diagnosed {d.get('category')}/{d.get('pattern')} (confidence {d.get('confidence')})"
+        case "workflow_started":
+            return f"workflow started on the {d.get('path')} path with playbook {(d.get('playbook') or {}).get('id')}"
+        case "action":
+            return f"step {d.get('step')} {d.get('action')}: {(d.get('result') or {}).get('detail', '')}"
+        case "action_skipped" | "action_blocked":
+            return f"step {d.get('step')} {d.get('action')} not run: {d.get('reason')}"
+        case "action_failed":
+            return f"step {d.get('step')} {d.get('action')} failed: {d.get('error')}"
+        case "approval_requested":
+            return f"approval {d.get('approval_id')} requested (expires {d.get('expires_at')})"
+        case "approval":
+            return f"{d.get('decision')} by {record.actor} via {d.get('source')}"
+        case "verification":
+            return f"verification {d.get('status')} after {d.get('attempt')} check(s)"
+        case _:
+            return str(d.get("reason") or d.get("summary") or record.kind)
+
+
+def build_summary(workflow: dict[str, Any], records: list[AuditRecord], outcome: str, now: datetime) -> dict[str, Any]:
+    detected = parse_time(workflow.get("event", {}).get("created")) or parse_time(workflow.get("detected_at"))
+    started = parse_time(workflow.get("started_at"))
+    actions = [r for r in records if r.kind == "action" and (r.detail.get("calls") or r.detail.get("action"))]
+    writes = [r for r in actions if r.detail.get("calls")]
+    first_write = parse_time(writes[0].recorded_at) if writes else None
+    verification = next((r for r in reversed(records) if r.kind == "verification"), None)
+    recovered = (
+        parse_time(verification.recorded_at)
+        if verification is not None and verification.detail.get("status") == "verified"
+        else None
+    )
+    approvals = [
+        {
+            "approval_id": r.detail.get("approval_id"),
+            "decision": r.detail.get("decision"),
+            "by": r.actor,
+            "at": r.detail.get("decided_at") or r.recorded_at,
+        }
+        for r in records
+        if r.kind == "approval"
+    ]
+    return {
+        "incident_id": workflow["incident_id"],
+        "connection_id": workflow["connection_id"],
+        "outcome": outcome,
+        "outcome_text": OUTCOME_TEXT.get(outcome, outcome),
+        "playbook": workflow["playbook"],
+        "path": workflow["decision"]["path"],
+        "rca": workflow["rca"],
+        "detected_at": detected.isoformat() if detected else None,
+        "closed_at": now.isoformat(),
+        "time_to_detect_seconds": _seconds(detected, started),
+        "time_to_first_action_seconds": _seconds(detected, first_write),
+        "time_to_recover_seconds": _seconds(detected, recovered),
+        "actions": [
+            {
+                "step": r.detail.get("step"),
+                "action": r.detail.get("action"),
+                "at": r.recorded_at,
+                "calls": [c.get("path") or c.get("sql") for c in r.detail.get("calls") or []],
+                "result": (r.detail.get("result") or {}).get("detail"),
+            }
+            for r in actions
+        ],
+        "fivetran_write_calls": sum(int((r.detail.get("result") or {}).get("writes") or 0) for r in actions),
+        "approvals": approvals,
+        "timeline": [
+            {"at": r.recorded_at, "kind": r.kind, "actor": r.actor, "text": describe_record(r)} for r in records
+        ],
+    }
+
+
+def summary_facts(summary: dict[str, Any]) -> dict[str, str]:
+    def fmt(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.1f} s"
+
+    return {
+        "Outcome": summary["outcome_text"],
+        "Time to detect": fmt(summary["time_to_detect_seconds"]),
+        "Time to first action": fmt(summary["time_to_first_action_seconds"]),
+        "Time to recover": fmt(summary["time_to_recover_seconds"]),
+        "Approvals": ", ".join(f"{a['decision']} by {a['by']}" for a in summary["approvals"]) or "none",
+    }
