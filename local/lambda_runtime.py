@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import threading
 import time
 import traceback
@@ -101,6 +102,17 @@ class InProcessLambdas:
                 "errorType": type(exc).__name__,
                 "stackTrace": traceback.format_tb(exc.__traceback__),
             }) from exc
+        finally:
+            _drop_unpublished_metrics()
+
+
+def _drop_unpublished_metrics() -> None:
+    """With POWERTOOLS_METRICS_DISABLED, Powertools keeps every metric in a process-wide set and prints it once a
+    metric reaches 100 values; in AWS each container is short-lived, here one process runs every function."""
+    if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() == "true":
+        from aws_lambda_powertools import Metrics
+
+        Metrics().clear_metrics()
 
 
 @contextmanager

@@ -12,6 +12,7 @@ import tempfile
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from local.template import cached_template
 
 # Template parameters that make the local workflow take seconds instead of minutes.
 LOCAL_PARAMETERS = {"VerifyWaitSeconds": "1", "VerifyMaxAttempts": "20", "ApprovalTimeoutSeconds": "3600",
-                    "LlmEnabled": "false", "Stage": "local"}
+                    "LlmEnabled": "false", "Stage": "local", "LogLevel": "WARNING"}
 
 
 @dataclass
@@ -36,6 +37,7 @@ class StackOptions:
     sim_time_scale: float = 60.0  # simulated seconds per real second when the simulator ticks on its own
     background: bool = True  # poller thread and simulator ticker; False = the caller steps everything
     sweep_interval: float = 1.0  # seconds between local runs of the diagnose sweep schedule
+    fake_llm: bool = False  # answer LLM calls from the loopback fake of the Messages API (local.fake_anthropic)
     extra_environment: dict[str, str] = field(default_factory=dict)
 
 
@@ -126,9 +128,21 @@ class LocalStack:
         self._setenv(FAKE_CREDENTIALS)
         self._exit.enter_context(mock_aws(config=MOTO_CONFIG))
         params = {**LOCAL_PARAMETERS, "RolloutMode": self.options.rollout_mode, **self.options.parameters}
-        self.resources = create_resources(parameters=params, secrets=local_secrets(webhook=secret))
+        secrets = local_secrets(webhook=secret)
+        llm_env: dict[str, str] = {}
+        self.fake_llm = None
+        if self.options.fake_llm:
+            from local.fake_anthropic import FakeAnthropic
 
-        self.simulator = FivetranSimulator(api_key=LOCAL_FIVETRAN_KEY, api_secret=LOCAL_FIVETRAN_SECRET)
+            self.fake_llm = FakeAnthropic().start()
+            self._exit.callback(self.fake_llm.stop)
+            secrets["AnthropicSecret"] = {"api_key": "local-fake-anthropic-key"}
+            params["LlmEnabled"] = "true"
+            llm_env = {"ANTHROPIC_BASE_URL": self.fake_llm.base_url}
+        self.resources = create_resources(parameters=params, secrets=secrets)
+
+        self.simulator = FivetranSimulator(api_key=LOCAL_FIVETRAN_KEY, api_secret=LOCAL_FIVETRAN_SECRET,
+                                           start=datetime.now(UTC))
         self.simulator.start(host="127.0.0.1", port=0)
         self.simulator_url = self.simulator.root_url
         self._exit.callback(self.simulator.stop)
@@ -139,8 +153,11 @@ class LocalStack:
         self._setenv({"FIVETRAN_API_URL": f"{self.simulator_url}/v1", "LOCAL_STACK": "true",
                       "STATUS_FEED_URLS": f"{self.simulator_url}/__sim/status/summary.json",
                       "NOTIFIERS": "outbox", "NOTIFY_OUTBOX_PATH": str(self.workdir / "outbox.jsonl"),
-                      "WAREHOUSE_DIALECT": "duckdb", "WAREHOUSE_URL": f"duckdb:///{self.workdir / 'warehouse.duckdb'}",
-                      **self.options.extra_environment})
+                      "POWERTOOLS_METRICS_DISABLED": "true", "WAREHOUSE_DIALECT": "duckdb",
+                      "WAREHOUSE_URL": f"duckdb:///{self.workdir / 'warehouse.duckdb'}",
+                      # Fivetran runs at sim_time_scale here, so playbook waits (back-off) shrink by the same factor.
+                      "STEP_WAIT_SCALE": f"{min(1.0, 1 / self.options.sim_time_scale):.4f}",
+                      **llm_env, **self.options.extra_environment})
         get_settings.cache_clear()
         get_recovery_config.cache_clear()
         parameters.clear_caches()
@@ -238,6 +255,11 @@ class LocalStack:
             if "LastEvaluatedKey" not in page:
                 return items
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    @property
+    def llm_calls(self) -> int:
+        """Requests the fake Messages API received (0 when the stack runs on the rules alone)."""
+        return len(self.fake_llm.requests) if self.fake_llm else 0
 
     def urls(self) -> dict[str, str]:
         return {

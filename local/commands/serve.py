@@ -4,6 +4,7 @@ it so a newcomer sees the flow, then serving until Ctrl-C."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import threading
@@ -56,10 +57,8 @@ def run(args: argparse.Namespace) -> int:
         print("\nServing. Press Ctrl-C to stop.", flush=True)
         stopped = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             stopped.wait()
-        except KeyboardInterrupt:
-            pass
         return 0
     finally:
         print("\nStopping.", flush=True)

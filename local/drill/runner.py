@@ -37,6 +37,7 @@ class Scenario:
     parameters: dict[str, str] = field(default_factory=dict)
     environment: dict[str, str] = field(default_factory=dict)
     background: bool = True
+    fake_llm: bool = True  # LLM calls go to the loopback fake of the Messages API, so they are real and counted
 
 
 def run_scenario(scenario: Scenario) -> ScenarioResult:

@@ -56,10 +56,19 @@ class DiagnoseService:
     start_workflow: WorkflowStarter
     notify: Callable[[TriageDecision], tuple[int, int]]
     clock: Callable[[], datetime]
+    watermark: datetime | None = None  # newest event time seen: holds are in event time
+
+    def now(self) -> datetime:
+        """Wall clock, or the newest event time seen if the source's clock runs ahead (a simulator, clock skew):
+        triage holds are measured from event times, so they must expire against the same clock."""
+        wall = self.clock()
+        return max(wall, self.watermark) if self.watermark else wall
 
     # ------------------------------------------------------------------ events
     def handle(self, event: WebhookEvent) -> Outcome:
-        now = self.clock()
+        if self.watermark is None or event.created > self.watermark:
+            self.watermark = event.created
+        now = self.now()
         if event.connection_id and event.event in HISTORY_EVENTS and not event.is_test:
             recent = self.history.recent(event.connection_id, limit=20)
         else:
@@ -75,7 +84,7 @@ class DiagnoseService:
     def sweep(self) -> list[Outcome]:
         """Confirm pending incidents whose hold ended without recovery (run per batch and on a schedule)."""
         outcomes = []
-        for decision in self.triage.sweep(now=self.clock()):
+        for decision in self.triage.sweep(now=self.now()):
             target = decision.target
             quick = (target.diagnosis if target else None) or Diagnosis.unknown()
             outcomes.append(self._act(decision, None, quick))

@@ -94,6 +94,7 @@ class DiagnoseAdapters:
 
     # ------------------------------------------------------------------ workflow
     def plan_workflow(self, incident: Incident, diagnosis: Diagnosis, event: WebhookEvent | None) -> dict[str, Any]:
+        from fivetran_recovery.policy import resolve as resolve_mode
         from fivetran_recovery.workflow.build import build_workflow_input
 
         services = self.services
@@ -101,16 +102,27 @@ class DiagnoseAdapters:
         connection_id = event.connection_id or ""
         data = event.data or {}
         playbook = services.registry.match(diagnosis, task_type=data.get("taskType") or data.get("task_type"))
-        try:
-            connection = _as_dict(services.fivetran.get_connection(connection_id))
-        except Exception:  # the plan says it could not read the connection; the policy gate decides
-            connection = None
+        connection = self._read(lambda: services.fivetran.get_connection(connection_id))
+        schema_config = self._read(lambda: services.fivetran.get_schema_config(connection_id))
+        mode, configured = resolve_mode(connection_id, services.settings.rollout_mode, services.config)
+        criticality = configured if connection_id in services.config.connection_policies else incident.criticality.value
         recent = [h.model_dump(mode="json") for h in services.history.recent(connection_id, limit=20)]
         return build_workflow_input(
             incident_id=incident.id, connection_id=connection_id, diagnosis=diagnosis, playbook=playbook,
-            mode=services.settings.rollout_mode, criticality=incident.criticality.value, connection=connection,
-            event=event.to_message(), settings=services.settings, recent_events=recent, now=services.clock(),
+            mode=mode, criticality=criticality, connection=connection, event=event.to_message(),
+            settings=services.settings, recent_events=recent, schema_config=schema_config, config=services.config,
+            now=services.clock(),
         )
+
+    @staticmethod
+    def _read(call: Any) -> dict[str, Any] | None:
+        """A Fivetran read for the plan; None when it fails (the plan and the policy gate then say so)."""
+        from fivetran_recovery.fivetran import FivetranError
+
+        try:
+            return _as_dict(call())
+        except FivetranError:
+            return None
 
     def start_workflow(self, *, name: str, payload: dict[str, Any]) -> str | None:
         sfn = self.services.sfn

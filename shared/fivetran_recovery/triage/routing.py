@@ -1,4 +1,4 @@
-"""Who owns a connection, how critical it is, and where its incidents go (shared/fivetran_recovery/config/owners.yaml + connection tags).
+"""Who owns a connection, how critical it is, and where its incidents go (owners.yaml + connection tags).
 
 Precedence: connection tags (`owner:<team>`, `criticality:<level>`, `slack:<#channel>`) > the first matching rule
 in the file (rules are checked in order) > the file's default.

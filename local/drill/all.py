@@ -1,0 +1,12 @@
+"""Every drill scenario, in the order the drill plays them."""
+
+from __future__ import annotations
+
+from local.drill.runner import Scenario
+
+
+def all_scenarios() -> list[Scenario]:
+    from local.drill.scenarios import SCENARIOS
+    from local.drill.storm_scenario import STORM
+
+    return [*SCENARIOS, STORM]
