@@ -42,4 +42,5 @@ def local_secrets(*, webhook: str | None = None, fivetran_key: str = LOCAL_FIVET
         },
         "SlackSecret": {"signing_secret": LOCAL_SLACK_SIGNING_SECRET},
         "AnthropicSecret": {},
+        "PagerDutySecret": {},
     }

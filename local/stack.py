@@ -154,6 +154,7 @@ class LocalStack:
                       "STATUS_FEED_URLS": f"{self.simulator_url}/__sim/status/summary.json",
                       "NOTIFIERS": "outbox", "NOTIFY_OUTBOX_PATH": str(self.workdir / "outbox.jsonl"),
                       "POWERTOOLS_METRICS_DISABLED": "true", "WAREHOUSE_DIALECT": "duckdb",
+                      "PAGERDUTY_SECRET_ID": "",  # no PagerDuty locally: pages are decided and recorded, not sent
                       "WAREHOUSE_URL": f"duckdb:///{self.workdir / 'warehouse.duckdb'}",
                       # Fivetran runs at sim_time_scale here, so playbook waits (back-off) shrink by the same factor.
                       "STEP_WAIT_SCALE": f"{min(1.0, 1 / self.options.sim_time_scale):.4f}",

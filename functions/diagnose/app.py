@@ -66,6 +66,7 @@ def record_handler(record: SQSRecord) -> dict[str, Any]:
 
 def _sweep() -> int:
     outcomes = _service().sweep()
+    metrics.add_metric(name="PendingConfirmed", unit=MetricUnit.Count, value=len(outcomes))
     for outcome in outcomes:
         logger.info("pending incident confirmed", extra={"incident_id": outcome.incident_id,
                                                          "execution": outcome.execution})

@@ -42,6 +42,7 @@ class Settings(BaseModel):
     webhook_secret_id: str = Field("fivetran-recovery/webhook", alias="WEBHOOK_SECRET_ID")
     slack_secret_id: str = Field("fivetran-recovery/slack", alias="SLACK_SECRET_ID")
     anthropic_secret_id: str = Field("fivetran-recovery/anthropic", alias="ANTHROPIC_SECRET_ID")
+    pagerduty_secret_id: str | None = Field(None, alias="PAGERDUTY_SECRET_ID")
     secrets_max_age_seconds: int = Field(300, alias="SECRETS_MAX_AGE_SECONDS", ge=0)
 
     # Behaviour.

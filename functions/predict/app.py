@@ -1,0 +1,41 @@
+"""Predict: on its EventBridge schedule, scores every connection's failure risk from its sync history and
+Fivetran's own status, stores the latest risk per connection and logs schedule advice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+logger = Logger()
+metrics = Metrics()
+_state: dict[str, Any] = {}
+
+
+def _service() -> Any:
+    if "service" not in _state:
+        from fivetran_recovery.prediction.service import PredictService
+        from fivetran_recovery.prediction.store import DynamoRiskStore
+        from fivetran_recovery.workflow.services import Services
+
+        services = Services()
+        _state["service"] = PredictService(
+            fivetran=services.fivetran, history=services.history,
+            risks=DynamoRiskStore(services.table(services.settings.incidents_table)), clock=services.clock,
+        )
+    return _state["service"]
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    assessments = _service().run()
+    for assessment in assessments:
+        if assessment.level != "low":
+            logger.warning("connection at risk", extra=assessment.model_dump(mode="json"))
+    for level in ("high", "medium"):
+        metrics.add_metric(name=f"ConnectionsAtRisk_{level}", unit=MetricUnit.Count,
+                           value=sum(a.level == level for a in assessments))
+    return {"assessed": len(assessments), "high": [a.connection_id for a in assessments if a.level == "high"]}
