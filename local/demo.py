@@ -72,10 +72,9 @@ def play_demo(stack: LocalStack, *, out: TextIO, scenario: str = DEMO_SCENARIO) 
         for call in steps.write_calls(stack, connection)[seen:]:
             _say(out, started, f"remediate -> Fivetran API: {call['method']} {call['path']} ({call['status']})")
         [execution] = steps.executions(stack, connection)
-        verification = (json.loads(execution.get("output") or "{}").get("verification") or {})
-        _say(out, started, f"verify: workflow {execution['status']}; "
-                           f"{verification.get('result', {}).get('message', '') if isinstance(verification, dict) else ''}"
-                           .rstrip("; "))
+        output = json.loads(execution.get("output") or "{}")
+        verdict = ((output.get("verification") or {}).get("value") or {}).get("verdict", "")
+        _say(out, started, f"verify: workflow {execution['status']}" + (f", verdict {verdict}" if verdict else ""))
         _narrate_audit(stack, connection, out, started)
         return execution["status"] == "SUCCEEDED"
     except TimeoutError as exc:

@@ -3,7 +3,6 @@ POST /slack/interactions (Slack-signed). One decision per approval; then the wai
 
 from __future__ import annotations
 
-import os
 import warnings
 from typing import Any
 
@@ -12,31 +11,20 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from fivetran_recovery.approvals.api import route
 from fivetran_recovery.approvals.service import ApprovalService
-from fivetran_recovery.workflow.services import Services
+from fivetran_recovery.workflow.services import LazyServices
 
-logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "fivetran-recovery"))
-metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "FivetranRecovery"))
+logger = Logger()
+metrics = Metrics()
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
-_services: Services | None = None
-
-
-def use_services(services: Services | None) -> None:
-    global _services
-    _services = services
-
-
-def _get_services() -> Services:
-    global _services
-    if _services is None:
-        _services = Services()
-    return _services
+_services = LazyServices()
+use_services = _services.use  # tests and the local stack put their own adapters in
 
 
 @logger.inject_lambda_context(log_event=False)  # the event carries the Authorization header
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    response = route(event, ApprovalService(_get_services()))
+    response = route(event, ApprovalService(_services.get()))
     metrics.add_metric(name=f"ApprovalResponse{response['statusCode']}", unit=MetricUnit.Count, value=1)
     logger.info("approval request answered", extra={"status": response["statusCode"], "path": event.get("rawPath")})
     return response

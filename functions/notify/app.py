@@ -6,7 +6,6 @@ The event is never logged: it carries the task token.
 
 from __future__ import annotations
 
-import os
 import warnings
 from typing import Any
 
@@ -14,26 +13,14 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from fivetran_recovery.workflow.notify import NotifyService
-from fivetran_recovery.workflow.services import Services
+from fivetran_recovery.workflow.services import LazyServices
 
-logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "fivetran-recovery"))
-metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "FivetranRecovery"))
+logger = Logger()
+metrics = Metrics()
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
-_services: Services | None = None
-
-
-def use_services(services: Services | None) -> None:
-    """Replace the wired adapters (tests, the local stack); None rewires from settings."""
-    global _services
-    _services = services
-
-
-def _get_services() -> Services:
-    global _services
-    if _services is None:
-        _services = Services()
-    return _services
+_services = LazyServices()
+use_services = _services.use  # tests and the local stack put their own adapters in
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -43,7 +30,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     logger.append_keys(
         incident_id=workflow.get("incident_id"), connection_id=workflow.get("connection_id"), kind=event.get("kind")
     )
-    result = NotifyService(_get_services()).handle(event)
+    result = NotifyService(_services.get()).handle(event)
     metrics.add_metric(name=f"Notify_{event.get('kind')}", unit=MetricUnit.Count, value=1)
     logger.info("notified", extra={"channels": result.get("channels")})
     return result

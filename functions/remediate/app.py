@@ -3,7 +3,6 @@ exactly once, only as the policy allows, audited with the connection's state bef
 
 from __future__ import annotations
 
-import os
 import warnings
 from typing import Any
 
@@ -11,25 +10,14 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from fivetran_recovery.remediation import RemediationService
-from fivetran_recovery.workflow.services import Services
+from fivetran_recovery.workflow.services import LazyServices
 
-logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "fivetran-recovery"))
-metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "FivetranRecovery"))
+logger = Logger()
+metrics = Metrics()
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
-_services: Services | None = None
-
-
-def use_services(services: Services | None) -> None:
-    global _services
-    _services = services
-
-
-def _get_services() -> Services:
-    global _services
-    if _services is None:
-        _services = Services()
-    return _services
+_services = LazyServices()
+use_services = _services.use  # tests and the local stack put their own adapters in
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -43,7 +31,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         op=op,
         step=(workflow.get("cursor") or {}).get("index"),
     )
-    service = RemediationService(_get_services())
+    service = RemediationService(_services.get())
     if op == "begin":
         result = service.begin(workflow)
         metrics.add_metric(

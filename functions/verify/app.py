@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import warnings
 from typing import Any
 
@@ -10,25 +9,14 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from fivetran_recovery.verification import VerificationService
-from fivetran_recovery.workflow.services import Services
+from fivetran_recovery.workflow.services import LazyServices
 
-logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "fivetran-recovery"))
-metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "FivetranRecovery"))
+logger = Logger()
+metrics = Metrics()
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
-_services: Services | None = None
-
-
-def use_services(services: Services | None) -> None:
-    global _services
-    _services = services
-
-
-def _get_services() -> Services:
-    global _services
-    if _services is None:
-        _services = Services()
-    return _services
+_services = LazyServices()
+use_services = _services.use  # tests and the local stack put their own adapters in
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -36,7 +24,7 @@ def _get_services() -> Services:
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     workflow = event["workflow"]
     logger.append_keys(incident_id=workflow["incident_id"], connection_id=workflow["connection_id"])
-    result = VerificationService(_get_services()).verify(
+    result = VerificationService(_services.get()).verify(
         workflow, attempt=int(event.get("attempt", 0)), max_attempts=int(event.get("max_attempts", 1))
     )
     metrics.add_metric(name=f"Verification_{result['status']}", unit=MetricUnit.Count, value=1)

@@ -130,3 +130,18 @@ class Services:
         from fivetran_recovery.playbooks.registry import default_registry
 
         return self._get("registry", default_registry)
+
+
+class LazyServices:
+    """A handler's Services, built on first use (never at import time); tests swap them with `use`."""
+
+    def __init__(self) -> None:
+        self._services: Services | None = None
+
+    def use(self, services: Services | None) -> None:
+        self._services = services
+
+    def get(self) -> Services:
+        if self._services is None:
+            self._services = Services()
+        return self._services
