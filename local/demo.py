@@ -75,6 +75,8 @@ def play_demo(stack: LocalStack, *, out: TextIO, scenario: str = DEMO_SCENARIO) 
         output = json.loads(execution.get("output") or "{}")
         verdict = ((output.get("verification") or {}).get("value") or {}).get("verdict", "")
         _say(out, started, f"verify: workflow {execution['status']}" + (f", verdict {verdict}" if verdict else ""))
+        if execution["status"] != "SUCCEEDED":
+            _say(out, started, f"  why: {steps.failure_cause(stack, execution)}")
         _narrate_audit(stack, connection, out, started)
         return execution["status"] == "SUCCEEDED"
     except TimeoutError as exc:

@@ -69,6 +69,15 @@ def finished(stack: LocalStack, connection_id: str) -> list[dict[str, Any]] | No
     return runs if runs and all(r["status"] != "RUNNING" for r in runs) else None
 
 
+def failure_cause(stack: LocalStack, execution: dict[str, Any]) -> str:
+    """The last task failure of an execution (what a handler raised), else the execution's own error."""
+    for event in reversed(stack.history(execution["executionArn"])):
+        details = event.get("taskFailedEventDetails") or event.get("lambdaFunctionFailedEventDetails")
+        if details:
+            return f"{details.get('error', '')}: {details.get('cause', '')}"[:2000]
+    return f"{execution.get('error', '')}: {execution.get('cause', '')}"
+
+
 def incidents(stack: LocalStack) -> list[dict[str, Any]]:
     """Every incident record (the incidents table also holds locks, markers and caches)."""
     items = stack.table_items("IncidentsTable")
