@@ -132,3 +132,26 @@ def route_moto_lambda(lambdas: InProcessLambdas) -> Iterator[None]:
 
     with mock.patch.object(LambdaSimpleBackend, "invoke", invoke):
         yield
+
+
+@contextmanager
+def serialized_moto() -> Iterator[None]:
+    """One AWS request at a time through moto, as if each service were a consistent remote endpoint.
+
+    moto's backends are plain dicts, not made for the poller, gateway, schedule and Step Functions threads of the
+    local stack to mutate and scan them at once. Lambda invocations are let through unlocked: they only dispatch to
+    a handler, whose own AWS calls then take the lock one by one (it is re-entrant for the same thread).
+    """
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    lock = threading.RLock()
+    original = BotocoreStubber.process_request
+
+    def process_request(stubber: Any, request: Any) -> Any:
+        if "/functions/" in request.url and request.url.rstrip("/").endswith("/invocations"):
+            return original(stubber, request)
+        with lock:
+            return original(stubber, request)
+
+    with mock.patch.object(BotocoreStubber, "process_request", process_request):
+        yield

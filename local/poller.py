@@ -60,7 +60,8 @@ class SqsPoller:
     queue_url: str
     invoke: Invoke
     batch_size: int = 10
-    wait_seconds: int = 1
+    wait_seconds: int = 0  # short polls: moto sleeps inside a long poll, holding the local stack's AWS lock
+    idle_sleep_seconds: float = 0.1
     retry_delay_seconds: int = 1
     stats: PollerStats = field(default_factory=PollerStats)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -147,7 +148,8 @@ class SqsPoller:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                self.poll_once()
+                if not self.poll_once():
+                    self._stop.wait(self.idle_sleep_seconds)
             except Exception:  # keep polling like the managed mapping does; the error is logged
                 logger.exception("poller round failed")
                 time.sleep(0.5)

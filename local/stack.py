@@ -20,7 +20,7 @@ import boto3
 
 from local.aws import FAKE_CREDENTIALS, MOTO_CONFIG, REGION, LocalResources, create_resources
 from local.defaults import LOCAL_FIVETRAN_KEY, LOCAL_FIVETRAN_SECRET, local_secrets
-from local.lambda_runtime import InProcessLambdas, route_moto_lambda
+from local.lambda_runtime import InProcessLambdas, route_moto_lambda, serialized_moto
 from local.template import cached_template
 
 # Template parameters that make the local workflow take seconds instead of minutes.
@@ -127,6 +127,7 @@ class LocalStack:
         secret = self.options.webhook_secret or webhook_secret()
         self._setenv(FAKE_CREDENTIALS)
         self._exit.enter_context(mock_aws(config=MOTO_CONFIG))
+        self._exit.enter_context(serialized_moto())
         params = {**LOCAL_PARAMETERS, "RolloutMode": self.options.rollout_mode, **self.options.parameters}
         secrets = local_secrets(webhook=secret)
         llm_env: dict[str, str] = {}
