@@ -38,7 +38,7 @@ def test_given_sqs_sample_when_diagnose_handles_it_then_no_batch_item_fails_and_
 def test_given_sweep_sample_when_diagnose_handles_it_then_it_confirms_nothing_on_an_empty_stack(aws_stack, monkeypatch):
     monkeypatch.setenv("NOTIFIERS", "console")
     lambdas = InProcessLambdas(specs=aws_stack.functions)
-    event = json.loads((EVENTS / "sqs" / "sweep_schedule.json").read_text())
+    event = json.loads((EVENTS / "scheduler" / "diagnose_sweep.json").read_text())
     assert lambdas.invoke("DiagnoseFunction", event) == {"confirmed": 0}
 
 
