@@ -49,6 +49,7 @@ def run_scenario(scenario: Scenario) -> ScenarioResult:
         parameters=scenario.parameters,
         extra_environment=scenario.environment,
         background=scenario.background,
+        fake_llm=scenario.fake_llm,
     )
     try:
         with LocalStack(options) as stack:

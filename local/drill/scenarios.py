@@ -6,6 +6,8 @@ Every scenario checks its own expectation and reports the numbers (see runner.Sc
 
 from __future__ import annotations
 
+import json
+
 from local.drill import steps
 from local.drill.runner import Scenario, ScenarioResult
 from local.simulator import SCENARIO_HOMES
@@ -187,3 +189,42 @@ SCENARIOS = [
     Scenario("monitor_only", "monitor mode: diagnosed and recommended, zero write calls to Fivetran",
              play_monitor_only, rollout_mode="monitor", environment=FAST_TRIAGE),
 ]
+
+
+# A real Fivetran message the rules cannot place (corpus ft-077, Fivetran's dbt troubleshooting index).
+UNKNOWN_MESSAGE = "Error: MissingObjectException: Missing unknown"
+
+
+def play_unknown_error(stack: LocalStack, result: ScenarioResult) -> None:
+    """Two syncs fail with a message the rules answer `unknown`: one incident, one LLM call, an escalation."""
+    from local.drill.storm_scenario import post_signed_webhook
+
+    connection = "paper_comet"
+    details = stack.simulator.connection(connection)
+    for attempt in range(2):
+        post_signed_webhook(stack, {
+            "event": "sync_end", "created": stack.simulator.now().isoformat().replace("+00:00", "Z"),
+            "connector_type": details["service"], "connector_id": connection, "sync_id": f"drill-unknown-{attempt}",
+            "destination_group_id": details["group_id"],
+            "data": {"status": "FAILURE", "reason": UNKNOWN_MESSAGE},
+        })
+        stack.simulator.advance(60)
+    runs = _settle(stack, connection)
+    steps.record_common(stack, result, connection)
+    [execution] = runs
+    workflow = json.loads(execution["input"])
+    escalations = [n for n in steps.outbox(stack) if n.get("kind") == "escalation"]
+    result.checks = {
+        "one incident": result.incidents == 1,
+        "exactly one LLM call for the two events": result.llm_calls == 1,
+        "escalated with the RCA": workflow["playbook"]["id"] == "escalate_unknown" and bool(escalations),
+        "no write call": result.fivetran_write_calls == 0,
+    }
+    result.outcome = (f"rules: unknown -> LLM asked once ({result.llm_calls} call) -> {workflow['rca']['category']}/"
+                      f"{workflow['rca']['pattern']} by {workflow['rca'].get('analyzer')}; playbook "
+                      f"{workflow['playbook']['id']}; {len(escalations)} escalation(s)")
+    result.passed = True
+
+
+SCENARIOS.append(Scenario("unknown_error_llm", "rules say unknown: one LLM call per incident, escalate with the RCA",
+                          play_unknown_error, environment=FAST_TRIAGE))

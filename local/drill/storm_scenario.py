@@ -31,6 +31,13 @@ def _post_signed(client: httpx.Client, url: str, secret: str, payload: dict) -> 
                                                    "Content-Type": "application/json"}).status_code
 
 
+def post_signed_webhook(stack: LocalStack, payload: dict) -> int:
+    """Send one webhook to the stack as Fivetran would: compact JSON, signed with the stack's secret."""
+    secret = stack.options.webhook_secret or webhook_secret()
+    with httpx.Client(timeout=30) as client:
+        return _post_signed(client, f"{stack.base_url}/webhooks/fivetran", secret, payload)
+
+
 def _observation(stack: LocalStack, incidents: dict) -> StormObservation:
     """Notifications as sent (the local outbox) and pages as decided (incidents marked paged)."""
     from fivetran_recovery.triage.decision import Notification, NotificationKind, PageAction
