@@ -15,6 +15,7 @@ every held-out set are recorded in tests/data/corpus/README.md.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections import Counter
 from pathlib import Path
@@ -24,38 +25,7 @@ from fivetran_recovery.rca import classify
 from fivetran_recovery.rca.evaluation import EvalReport, LabelledMessage, evaluate, load_corpus
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "corpus"
-SPLITS = {
-    "dev (shared 41)": ["fivetran_errors_dev.jsonl"],
-    "dev (grown)": ["grown_dev.jsonl"],
-    "dev (all)": ["fivetran_errors_dev.jsonl", "grown_dev.jsonl"],
-    "held-out v1 (tuned after its first run)": ["heldout.jsonl"],
-    "held-out v2 Stitch docs (tuned after its first run)": ["heldout_v2.jsonl"],
-    "held-out v3 GitHub issues (tuned after its first run)": ["heldout_v3.jsonl"],
-    "held-out v4 Azure Data Factory docs (tuned after its first run)": ["heldout_v4.jsonl"],
-    "held-out v5 mixed docs (tuned after its first run)": ["heldout_v5.jsonl"],
-    "held-out v6 CDC tools (tuned after its first run)": ["heldout_v6.jsonl"],
-    "held-out v7 database drivers (tuned after its first run)": ["heldout_v7.jsonl"],
-    "held-out v8 SaaS API clients (tuned after its first run)": ["heldout_v8.jsonl"],
-    "held-out v9 vendor error references (tuned after its first run)": ["heldout_v9.jsonl"],
-    "held-out v10 pipeline frameworks (tuned after its first run)": ["heldout_v10.jsonl"],
-    "held-out v11 CDC and streaming loaders (tuned after its first run)": ["heldout_v11.jsonl"],
-    "held-out final (no signature written for it; its misses were seen)": ["heldout_final.jsonl"],
-    "all tuned-on files (asserted by make test)": [
-        "fivetran_errors_dev.jsonl",
-        "grown_dev.jsonl",
-        "heldout.jsonl",
-        "heldout_v2.jsonl",
-        "heldout_v3.jsonl",
-        "heldout_v4.jsonl",
-        "heldout_v5.jsonl",
-        "heldout_v6.jsonl",
-        "heldout_v7.jsonl",
-        "heldout_v8.jsonl",
-        "heldout_v9.jsonl",
-        "heldout_v10.jsonl",
-        "heldout_v11.jsonl",
-    ],
-}
+SPLITS: dict[str, list[str]] = json.loads((CORPUS / "splits.json").read_text())["report"]
 TARGET_CATEGORY, TARGET_RETRYABLE, TARGET_P95_MS = 0.85, 0.90, 50.0
 
 # The floor: a keyword table, first match wins, "retryable" for the categories that are usually transient.

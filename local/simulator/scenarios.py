@@ -167,11 +167,9 @@ def _to_bool(value: Any) -> bool:
     raise ValueError(value)
 
 
-class TransientNetworkBlip(Scenario):
-    name = "transient_network_blip"
-    description = "the next sync fails on a connection reset; the one after succeeds"
-    error = NETWORK_RESET
-    options = {"failures": int}
+class FailsThenRecovers(Scenario):
+    """Fails the next `failures` syncs, then clears by itself."""
+
     failures = 1
 
     def outcome(self, trigger: str) -> SyncOutcome | None:
@@ -180,6 +178,14 @@ class TransientNetworkBlip(Scenario):
             return self._fail()
         self.done = True
         return None
+
+
+class TransientNetworkBlip(FailsThenRecovers):
+    name = "transient_network_blip"
+    description = "the next sync fails on a connection reset; the one after succeeds"
+    error = NETWORK_RESET
+    options = {"failures": int}
+    failures = 1
 
 
 class RateLimit(Scenario):
@@ -278,20 +284,13 @@ class SchemaChangeBreaking(Scenario):
             self.patched = True
 
 
-class WarehouseSuspended(Scenario):
+class WarehouseSuspended(FailsThenRecovers):
     name = "warehouse_suspended"
     description = "the destination warehouse is suspended by its resource monitor for N syncs, then resumes"
     error = SNOWFLAKE_MONITOR_SUSPENDED
     options = {"failures": int, "group": bool}
     failures = 3
     group = False
-
-    def outcome(self, trigger: str) -> SyncOutcome | None:
-        if self.failures > 0:
-            self.failures -= 1
-            return self._fail()
-        self.done = True
-        return None
 
 
 class DuplicatePrimaryKey(Scenario):

@@ -18,22 +18,9 @@ from fivetran_recovery.rca import classify
 from fivetran_recovery.rca.evaluation import evaluate, load_corpus
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus"
-DEV_FILES = (
-    "fivetran_errors_dev.jsonl",
-    "grown_dev.jsonl",
-    "heldout.jsonl",
-    "heldout_v2.jsonl",
-    "heldout_v3.jsonl",
-    "heldout_v4.jsonl",
-    "heldout_v5.jsonl",
-    "heldout_v6.jsonl",
-    "heldout_v7.jsonl",
-    "heldout_v8.jsonl",
-    "heldout_v9.jsonl",
-    "heldout_v10.jsonl",
-    "heldout_v11.jsonl",
-)
-HELDOUT_FILE = "heldout_final.jsonl"
+SPLITS = json.loads((CORPUS / "splits.json").read_text())
+DEV_FILES = tuple(SPLITS["tuned"])
+HELDOUT_FILE = SPLITS["blind_final"]
 
 
 def _records(*names: str):
