@@ -58,6 +58,24 @@ def play_rate_limit(stack: LocalStack, result: ScenarioResult) -> None:
     result.passed = True
 
 
+def play_rate_limit_manual(stack: LocalStack, result: ScenarioResult) -> None:
+    """A manual-schedule connection is never restarted by Fivetran: wait out the limit, then ask for the sync."""
+    connection = "copper_kite"
+    assert stack.simulator.connection(connection)["schedule_type"] == "manual"
+    steps.fail_next_sync(stack, connection, "rate_limit", retry_after=600)
+    runs = _settle(stack, connection, timeout=90)
+    steps.record_common(stack, result, connection)
+    paths = _paths(stack, connection)
+    result.checks = {
+        "workflow succeeded": [r["status"] for r in runs] == ["SUCCEEDED"],
+        "one sync asked for, not forced": paths == [f"POST /v1/connections/{connection}/sync"],
+        "no approval asked": not steps.approvals(stack),
+    }
+    result.outcome = (f"waited until rescheduled_for, then: {', '.join(paths) or 'no call'}; "
+                      f"workflow {runs[-1]['status']}")
+    result.passed = True
+
+
 def play_oauth_expired(stack: LocalStack, result: ScenarioResult) -> None:
     connection = SCENARIO_HOMES["oauth_expired"]
     steps.fail_next_sync(stack, connection, "oauth_expired")
@@ -176,6 +194,8 @@ SCENARIOS = [
              play_transient_blip, environment=FAST_TRIAGE),
     Scenario("rate_limit", "RESCHEDULED: no incident, no call, no fight with Fivetran", play_rate_limit,
              environment=FAST_TRIAGE),
+    Scenario("rate_limit_manual_schedule", "manual schedule: wait until rescheduled_for, then one sync -> verified",
+             play_rate_limit_manual, environment=FAST_TRIAGE),
     Scenario("oauth_expired", "re-auth link to the owner, incident waits, recovers after re-auth",
              play_oauth_expired, environment=FAST_TRIAGE),
     Scenario("schema_change_non_breaking", "auto reload schema + re-sync tables -> verified",

@@ -44,7 +44,7 @@ def failure_delivered_at(stack: LocalStack, connection_id: str) -> float | None:
             continue
         if body.get("connector_id") != connection_id or body.get("event") != "sync_end":
             continue
-        if (body.get("data") or {}).get("status") in ("FAILURE", "FAILURE_WITH_TASK") and delivery.ok:
+        if (body.get("data") or {}).get("status") in ("FAILURE", "FAILURE_WITH_TASK", "RESCHEDULED") and delivery.ok:
             return delivery.delivered_at
     return None
 

@@ -45,6 +45,15 @@ def test_given_rescheduled_when_processed_then_not_a_failure_and_no_incident(mak
     assert rig.incidents.list_by_connection("c1") == []
 
 
+def test_given_rescheduled_on_a_manual_schedule_when_processed_then_an_incident_waits_it_out(make_rig) -> None:
+    rig = make_rig()
+    reason = "Rate limit exceeded. Sync rescheduled."
+    event = sync_end("c1", 0, "RESCHEDULED", reason=reason)
+    decision = rig.triage.process(event, TRANSIENT, now=at(1), manual_schedule=True)
+    assert decision.action is TriageAction.OPEN
+    assert [i.connection_id for i in rig.incidents.list_by_connection("c1")] == ["c1"]
+
+
 def test_given_cancel_by_user_when_processed_then_not_a_failure_and_not_in_digest(make_rig) -> None:
     rig = make_rig()
     reason = "Sync has been cancelled because of a user action in the dashboard.Standard Config updated."

@@ -56,6 +56,7 @@ class DiagnoseService:
     start_workflow: WorkflowStarter
     notify: Callable[[TriageDecision], tuple[int, int]]
     clock: Callable[[], datetime]
+    is_manual_schedule: Callable[[str], bool] = lambda connection_id: False
     watermark: datetime | None = None  # newest event time seen: holds are in event time
 
     def now(self) -> datetime:
@@ -73,10 +74,12 @@ class DiagnoseService:
             recent = self.history.recent(event.connection_id, limit=20)
         else:
             recent = []
-        quick = self._classify(event, recent) if event.is_failure else Diagnosis.unknown("not a failure")
+        manual = self._rescheduled_manual(event)
+        failing = event.is_failure or manual
+        quick = self._classify(event, recent) if failing else Diagnosis.unknown("not a failure")
         if event.connection_id and event.event in HISTORY_EVENTS and not event.is_test:
-            self.history.record(self._history_record(event, quick))
-        decision = self.triage.process(event, quick, now=now)
+            self.history.record(self._history_record(event, quick, failing))
+        decision = self.triage.process(event, quick, now=now, manual_schedule=manual)
         outcome = self._act(decision, event, quick)
         outcome.event_key = event.event_key
         return outcome
@@ -100,10 +103,15 @@ class DiagnoseService:
         return classify(reason, status=event.status, task_type=data.get("taskType") or data.get("task_type"),
                         history=history, source="webhook.reason")
 
+    def _rescheduled_manual(self, event: WebhookEvent) -> bool:
+        """A RESCHEDULED sync of a manual-schedule connection (one read of the connection, only for those)."""
+        if event.event != "sync_end" or (event.status or "").upper() != "RESCHEDULED" or not event.connection_id:
+            return False
+        return self.is_manual_schedule(event.connection_id)
+
     @staticmethod
-    def _history_record(event: WebhookEvent, quick: Diagnosis) -> HistoryRecord:
+    def _history_record(event: WebhookEvent, quick: Diagnosis, failed: bool) -> HistoryRecord:
         data = event.data or {}
-        failed = event.is_failure
         return HistoryRecord(
             connection_id=event.connection_id or "",
             at=event.created,

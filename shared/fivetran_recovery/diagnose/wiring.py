@@ -92,6 +92,11 @@ class DiagnoseAdapters:
                                                          "context_errors": [e.model_dump() for e in context.errors]})
         return diagnosis, {"llm_calls": outcome.llm_calls, "similar": similar}
 
+    def is_manual_schedule(self, connection_id: str) -> bool:
+        """Whether the connection only syncs when asked; unknown (API unreachable) counts as not manual."""
+        connection = self._read(lambda: self.services.fivetran.get_connection(connection_id))
+        return (connection or {}).get("schedule_type") == "manual"
+
     # ------------------------------------------------------------------ workflow
     def plan_workflow(self, incident: Incident, diagnosis: Diagnosis, event: WebhookEvent | None) -> dict[str, Any]:
         from fivetran_recovery.policy import resolve as resolve_mode
@@ -159,4 +164,5 @@ def build_service(services: Services | None = None) -> DiagnoseService:
         start_workflow=adapters.start_workflow,
         notify=adapters.notify,
         clock=services.clock,
+        is_manual_schedule=adapters.is_manual_schedule,
     )

@@ -99,8 +99,14 @@ class Triage:
         self.tags_for = tags_for
 
     # ================================================================== entry points
-    def process(self, event: WebhookEvent, diagnosis: Diagnosis, *, now: datetime | None = None) -> TriageDecision:
-        """Decide what one webhook event means. `diagnosis` is the fast (rules) one; ignored for successes."""
+    def process(
+        self, event: WebhookEvent, diagnosis: Diagnosis, *, now: datetime | None = None, manual_schedule: bool = False
+    ) -> TriageDecision:
+        """Decide what one webhook event means. `diagnosis` is the fast (rules) one; ignored for successes.
+
+        `manual_schedule`: the connection only syncs when asked, so a RESCHEDULED sync will not resume on its own
+        ("you must manually trigger all syncs, including syncs that are rescheduled"): it is handled as a failure.
+        """
         now = now or self.clock()
         key = event.event_key
         if event.is_test:
@@ -110,6 +116,8 @@ class Triage:
         status = (event.status or "").upper()
         if event.event == "sync_end" and status == "SUCCESSFUL":
             return self._on_success(event, now)
+        if event.event == "sync_end" and status == "RESCHEDULED" and manual_schedule:
+            return self._on_failure(event, diagnosis, now)
         if event.event == "sync_end" and status == "RESCHEDULED":
             return TriageDecision(
                 action=TriageAction.NOT_A_FAILURE,
