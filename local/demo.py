@@ -79,7 +79,7 @@ def play_demo(stack: LocalStack, *, out: TextIO, scenario: str = DEMO_SCENARIO) 
             _say(out, started, f"  why: {steps.failure_cause(stack, execution)}")
         _narrate_audit(stack, connection, out, started)
         return execution["status"] == "SUCCEEDED"
-    except TimeoutError as exc:
+    except (TimeoutError, ValueError) as exc:  # ValueError: more than one workflow where one was expected
         _say(out, started, f"stopped: {exc}")
         return False
 

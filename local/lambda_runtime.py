@@ -71,6 +71,7 @@ class InProcessLambdas:
     specs: dict[str, FunctionSpec]
     _handlers: dict[str, Handler] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _busy: dict[str, threading.RLock] = field(default_factory=dict)
     invocations: list[tuple[str, float]] = field(default_factory=list)
 
     def _spec(self, name_or_arn: str) -> FunctionSpec:
@@ -89,13 +90,18 @@ class InProcessLambdas:
             return self._handlers[spec.name]
 
     def invoke(self, name_or_arn: str, event: Any) -> Any:
-        """Invoke like RequestResponse; a raised exception becomes FunctionError with AWS's error payload."""
+        """Invoke like RequestResponse; a raised exception becomes FunctionError with AWS's error payload.
+
+        One invocation at a time per function, as in one Lambda container: handlers keep module-level state."""
         spec = self._spec(name_or_arn)
         handler = self.handler(name_or_arn)
         context = LambdaContext(function_name=spec.name, invoked_function_arn=spec.arn, timeout_seconds=spec.timeout)
         self.invocations.append((spec.short_name, time.time()))
+        with self._lock:
+            busy = self._busy.setdefault(spec.name, threading.RLock())
         try:
-            return handler(event, context)
+            with busy:
+                return handler(event, context)
         except Exception as exc:
             raise FunctionError({
                 "errorMessage": str(exc),

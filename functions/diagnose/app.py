@@ -82,5 +82,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     _state["idempotency_config"].register_lambda_context(context)
     response = process_partial_response(event=event, record_handler=record_handler, processor=processor,
                                         context=context)
-    _sweep()
+    try:  # the batch's outcome stands whatever the sweep does; its schedule runs it again within a minute
+        _sweep()
+    except Exception:
+        logger.exception("sweep after the batch failed")
+        metrics.add_metric(name="SweepFailed", unit=MetricUnit.Count, value=1)
     return response

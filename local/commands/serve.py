@@ -32,19 +32,21 @@ def run(args: argparse.Namespace) -> int:
     options = StackOptions(port=port(), rollout_mode=args.mode, parameters={"LogLevel": "WARNING"},
                            extra_environment={"POWERTOOLS_METRICS_DISABLED": "true"})
     print("Starting the local stack (moto AWS from template.yaml, Fivetran simulator, gateway)...", flush=True)
+    stack = LocalStack(options)
     try:
-        stack = LocalStack(options)
         stack.start()
     except OSError as exc:
+        stack.stop()
         print(f"serve: cannot listen on 127.0.0.1:{options.port}: {exc.strerror}. Set PORT to a free port.",
               file=sys.stderr)
         return 2
     try:
         urls = stack.urls()
-        secret_note = "(default; set FIVETRAN_WEBHOOK_SECRET)" if webhook_secret() == DEFAULT_WEBHOOK_SECRET else ""
+        secret = (f"{DEFAULT_WEBHOOK_SECRET} (the local default; set FIVETRAN_WEBHOOK_SECRET)"
+                  if webhook_secret() == DEFAULT_WEBHOOK_SECRET else "from FIVETRAN_WEBHOOK_SECRET (not shown)")
         print(f"\nFivetran Recovery is running ({args.mode} mode):")
         print(f"  webhook endpoint   POST {urls['webhook']}")
-        print(f"  webhook secret     {webhook_secret()} {secret_note}")
+        print(f"  webhook secret     {secret}")
         print(f"  approvals          GET/POST {urls['approvals']}  (Authorization: Bearer {LOCAL_APPROVER_TOKEN})")
         print(f"  slack interactions POST {urls['slack_interactions']}")
         print(f"  fivetran simulator {urls['fivetran_simulator']}  (inject failures: POST "

@@ -23,6 +23,11 @@ def _settle(stack: LocalStack, connection_id: str, timeout: float = FLOW_TIMEOUT
                             what=f"the recovery workflow of {connection_id} to finish")
 
 
+def _outcome(run: dict) -> str:
+    """The workflow's own word for how it ended (set by the state machine: verified, rejected, ...)."""
+    return str(json.loads(run.get("output") or "{}").get("outcome") or run["status"])
+
+
 def _paths(stack: LocalStack, connection_id: str) -> list[str]:
     return [f"{w['method']} {w['path']}" for w in steps.write_calls(stack, connection_id)]
 
@@ -149,7 +154,7 @@ def play_schema_breaking_rejected(stack: LocalStack, result: ScenarioResult) -> 
     result.checks = {
         "rejection accepted": answer.status_code == 200,
         "no schema change": not any("/schemas" in p for p in after),
-        "workflow ended": bool(runs),
+        "workflow ended as rejected": [_outcome(r) for r in runs] == ["rejected"],
     }
     paused = stack.simulator.connection(connection)["paused"]
     result.outcome = (f"rejected via API; Fivetran calls after the decision: {', '.join(after) or 'none'}; "
@@ -167,7 +172,7 @@ def play_approval_timeout(stack: LocalStack, result: ScenarioResult) -> None:
     result.checks = {
         "no schema change": not any("/schemas" in p for p in after),
         "escalated": bool(escalations),
-        "workflow ended": bool(runs),
+        "workflow ended as timed out": [_outcome(r) for r in runs] == ["approval_timed_out"],
     }
     result.outcome = (f"nobody decided; {len(escalations)} escalation(s); "
                       f"calls after timeout: {', '.join(after) or 'none'}")
@@ -182,8 +187,9 @@ def play_monitor_only(stack: LocalStack, result: ScenarioResult) -> None:
     notices = steps.outbox(stack)
     result.checks = {
         "zero write calls": result.fivetran_write_calls == 0,
-        "diagnosed and recorded": bool(runs),
-        "recommendation sent": bool(notices),
+        "workflow ended as monitored": [_outcome(r) for r in runs] == ["monitored"],
+        "recommendation sent with the planned actions": any(n.get("kind") == "monitor" and n.get("planned_actions")
+                                                             for n in notices),
     }
     result.outcome = f"monitor mode: {len(notices)} notification(s), {result.fivetran_write_calls} write calls"
     result.passed = True

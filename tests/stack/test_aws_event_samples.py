@@ -32,6 +32,10 @@ def test_given_sqs_sample_when_diagnose_handles_it_then_no_batch_item_fails_and_
     assert len(history) == 1
     again = lambdas.invoke("DiagnoseFunction", event)  # a redelivery: idempotent on the event key
     assert again == {"batchItemFailures": []}
+    recorded = boto3.client("dynamodb").query(
+        TableName=aws_stack.tables["ConnectionHistoryTable"], KeyConditionExpression="connection_id = :c",
+        ExpressionAttributeValues={":c": {"S": webhook.connection_id}})["Items"]
+    assert len(recorded) == 1, "the redelivery was not recorded a second time"
     get_recovery_config.cache_clear()
 
 

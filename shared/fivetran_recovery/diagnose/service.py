@@ -8,6 +8,7 @@ retried event cannot start a second workflow).
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,11 @@ HISTORY_EVENTS = frozenset({"sync_start", "sync_end", "connection_failure", "con
                             "pause_connector", "resume_connector", "edit_connector", "force_update_connector",
                             "resync_connector", "resync_table", "delete_connector"})
 EXECUTION_NAME = re.compile(r"[^0-9A-Za-z_-]")
+logger = logging.getLogger(__name__)
+
+
+class SweepError(RuntimeError):
+    """Some confirmed incidents could not be acted on (each was logged)."""
 
 
 class WorkflowStarter(Protocol):
@@ -57,6 +63,7 @@ class DiagnoseService:
     notify: Callable[[TriageDecision], tuple[int, int]]
     clock: Callable[[], datetime]
     is_manual_schedule: Callable[[str], bool] = lambda connection_id: False
+    workflow_exists: Callable[[str], bool] = lambda name: True
     watermark: datetime | None = None  # newest event time seen: holds are in event time
 
     def now(self) -> datetime:
@@ -80,18 +87,42 @@ class DiagnoseService:
         if event.connection_id and event.event in HISTORY_EVENTS and not event.is_test:
             self.history.record(self._history_record(event, quick, failing))
         decision = self.triage.process(event, quick, now=now, manual_schedule=manual)
+        decision = self._resume_interrupted(decision)
         outcome = self._act(decision, event, quick)
         outcome.event_key = event.event_key
         return outcome
 
     def sweep(self) -> list[Outcome]:
-        """Confirm pending incidents whose hold ended without recovery (run per batch and on a schedule)."""
-        outcomes = []
+        """Confirm pending incidents whose hold ended without recovery (run per batch and on a schedule).
+
+        One incident failing to act on does not stop the others; its error is logged and re-raised at the end."""
+        outcomes: list[Outcome] = []
+        errors: list[Exception] = []
         for decision in self.triage.sweep(now=self.now()):
             target = decision.target
             quick = (target.diagnosis if target else None) or Diagnosis.unknown()
-            outcomes.append(self._act(decision, None, quick))
+            try:
+                outcomes.append(self._act(decision, None, quick))
+            except Exception as exc:
+                logger.exception("acting on a confirmed incident failed", extra={"incident_id": target and target.id})
+                errors.append(exc)
+        if errors:
+            raise SweepError(f"{len(errors)} confirmed incident(s) could not be acted on") from errors[0]
         return outcomes
+
+    def _resume_interrupted(self, decision: TriageDecision) -> TriageDecision:
+        """A redelivered event whose first attempt confirmed an incident but failed before its workflow started:
+        triage sees a duplicate, so start what the first attempt could not (the execution name makes it once)."""
+        incident = decision.incident
+        if (decision.action is not TriageAction.IGNORED or incident is None or not incident.is_open
+                or incident.confirmed_at is None or not incident.is_top_level
+                or self.workflow_exists(execution_name(incident.id))):
+            return decision
+        logger.warning("resuming an incident whose workflow never started", extra={"incident_id": incident.id})
+        return decision.model_copy(update={
+            "should_diagnose_deeply": incident.status is not IncidentStatus.DIAGNOSED,
+            "should_start_workflow": True,
+        })
 
     # ------------------------------------------------------------------ internals
     def _classify(self, event: WebhookEvent, recent: list[HistoryRecord]) -> Diagnosis:
@@ -138,6 +169,9 @@ class DiagnoseService:
             diagnosed = self.triage.update_status(
                 target.id, IncidentStatus.DIAGNOSED, diagnosis=diagnosis,
                 note=f"{diagnosis.category.value}/{diagnosis.pattern} ({diagnosis.analyzer})")
+            if diagnosed.action is TriageAction.IGNORED:  # closed meanwhile (a sync succeeded): nothing to fix
+                outcome.notes.append(diagnosed.reason)
+                return outcome
             sent, pages = self.notify(diagnosed)
             outcome.notifications += sent
             outcome.pages += pages

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from fivetran_recovery.triage.decision import TriageDecision
 from fivetran_recovery.workflow.services import Services
 
 AUDIT_ACTOR = "diagnose"
+logger = logging.getLogger(__name__)
 
 
 def _as_dict(value: Any) -> dict[str, Any] | None:
@@ -50,9 +52,9 @@ class DiagnoseAdapters:
         """The LLM analyzer, or None when disabled or no key is configured (the rules then stand alone)."""
         if self._llm_built:
             return self._llm
-        self._llm_built = True
         settings = self.services.settings
         if not settings.llm_enabled:
+            self._llm_built = True
             return None
         from pydantic import SecretStr
 
@@ -61,10 +63,12 @@ class DiagnoseAdapters:
 
         try:
             key = str(field(self.services.secrets, settings.anthropic_secret_id, "api_key"))
-        except SecretMissing:
+        except SecretMissing as exc:  # no key, or Secrets Manager unreachable: rules only, try again next time
+            logger.warning("LLM unavailable, the rules answer alone", extra={"reason": str(exc)})
             return None
         self._llm = LlmAnalyzer(api_key=SecretStr(key), model=settings.anthropic_model,
                                 base_url=settings.anthropic_base_url)
+        self._llm_built = True
         return self._llm
 
     def deep_diagnose(self, event: WebhookEvent | None, incident: Incident,
@@ -76,8 +80,13 @@ class DiagnoseAdapters:
         event = event or _synthetic_event(incident)
         connection_id = event.connection_id or ""
         history = services.history.recent(connection_id, limit=20) if connection_id else []
-        context = gather_context(event, fivetran=services.fivetran, history=[h.model_dump(mode="json")
-                                                                             for h in history])
+        from fivetran_recovery.policy import resolve as resolve_mode
+        from fivetran_recovery.settings import RolloutMode
+
+        mode, _ = resolve_mode(connection_id, services.settings.rollout_mode, services.config)
+        context = gather_context(  # setup tests are a POST to Fivetran: never in monitor mode
+            event, fivetran=services.fivetran, history=[h.model_dump(mode="json") for h in history],
+            run_setup_tests=False if mode is RolloutMode.MONITOR else None)
         cache = DynamoLlmCache(client=services.dynamodb_client, table_name=services.settings.incidents_table)
         outcome = analyze_incident(context, classifier_diagnosis=quick, llm=self.llm(),
                                    allowed_playbooks=services.registry.ids(), cache=cache)
@@ -129,6 +138,16 @@ class DiagnoseAdapters:
         except FivetranError:
             return None
 
+    def workflow_exists(self, name: str) -> bool:
+        """Whether an execution with this name exists (names are incident ids, unique per state machine)."""
+        sfn = self.services.sfn
+        arn = self.services.settings.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
+        try:
+            sfn.describe_execution(executionArn=arn)
+            return True
+        except sfn.exceptions.ExecutionDoesNotExist:
+            return False
+
     def start_workflow(self, *, name: str, payload: dict[str, Any]) -> str | None:
         sfn = self.services.sfn
         try:
@@ -165,4 +184,5 @@ def build_service(services: Services | None = None) -> DiagnoseService:
         notify=adapters.notify,
         clock=services.clock,
         is_manual_schedule=adapters.is_manual_schedule,
+        workflow_exists=adapters.workflow_exists,
     )

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 TEST_CONNECTION_IDS = frozenset({"_connector_1", "_connection_1"})
 
@@ -216,6 +216,12 @@ class WebhookEvent(BaseModel):
     sync_id: str | None = None
     destination_group_id: str | None = Field(None, validation_alias=AliasChoices("destination_group_id", "group_id"))
     data: dict[str, Any] | None = None
+
+    @field_validator("created", mode="after")
+    @classmethod
+    def _utc_when_no_zone(cls, value: datetime) -> datetime:
+        """Fivetran sends UTC with a `Z`; a timestamp without a zone is read as UTC, so every time compares."""
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
 
     @model_validator(mode="after")
     def _validate_data_for_event_type(self) -> WebhookEvent:

@@ -49,7 +49,7 @@ def _duration_trend(records: list[SyncRecord]) -> float | None:
 def _consecutive_failures(records: list[SyncRecord]) -> int:
     count = 0
     for record in reversed(records):
-        if record.rescheduled:
+        if record.rescheduled or (record.status is None and not record.severe):  # rescheduled, or still running
             continue
         if not record.failed:
             break

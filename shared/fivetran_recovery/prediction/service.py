@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, Protocol
@@ -12,6 +13,7 @@ from fivetran_recovery.prediction.syncs import SyncRecord
 from fivetran_recovery.stores.base import HistoryRecord, HistoryStore
 
 HISTORY_DEPTH = 100
+logger = logging.getLogger(__name__)
 
 
 class RiskStore(Protocol):
@@ -65,13 +67,19 @@ class PredictService:
         self.history = history
         self.risks = risks
         self.clock = clock
+        self.failed: list[str] = []
 
     def run(self) -> list[RiskAssessment]:
         now = self.clock()
         results = []
         for connection in self.fivetran.iter_connections():
-            history = self.history.recent(connection.id, limit=HISTORY_DEPTH)
-            assessment = assess_connection(connection, history, now=now)
-            self.risks.put(assessment, at=now)
+            try:
+                history = self.history.recent(connection.id, limit=HISTORY_DEPTH)
+                assessment = assess_connection(connection, history, now=now)
+                self.risks.put(assessment, at=now)
+            except Exception:  # one connection's store error must not cost every other connection its score
+                logger.exception("risk not assessed", extra={"connection_id": connection.id})
+                self.failed.append(connection.id)
+                continue
             results.append(assessment)
         return sorted(results, key=lambda a: (-a.risk, a.connection_id))

@@ -174,10 +174,9 @@ def build_tool(allowed_playbooks: list[str], evidence_ids: list[str]) -> dict[st
 
 
 def _neutralise(text: str) -> str:
-    """Untrusted text cannot close (or reopen) the delimiter that marks it as data."""
-    return text.replace(f"</{UNTRUSTED_TAG}", f"<\\/{UNTRUSTED_TAG}").replace(
-        f"<{UNTRUSTED_TAG}", f"<\\{UNTRUSTED_TAG}"
-    )
+    """Untrusted text cannot open or close any tag of the prompt (the data delimiter, a `<piece>` that would forge
+    evidence with another source, a `<note>`): angle brackets become look-alikes that mark nothing."""
+    return text.replace("<", "\u2039").replace(">", "\u203a")
 
 
 def render_user_prompt(context: IncidentContext, baseline: Diagnosis, allowed_playbooks: list[str]) -> str:

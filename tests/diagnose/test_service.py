@@ -1,0 +1,119 @@
+"""The diagnose use case on a real Triage with in-memory stores; Fivetran, RCA and Step Functions are fakes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from fivetran_recovery.diagnose.service import DiagnoseService, SweepError, execution_name
+from fivetran_recovery.models.diagnosis import Category, Diagnosis
+from fivetran_recovery.models.webhook import WebhookEvent
+from fivetran_recovery.stores.memory import (
+    InMemoryCorrelationStore,
+    InMemoryDigestStore,
+    InMemoryHistoryStore,
+    InMemoryIncidentStore,
+)
+from fivetran_recovery.triage.calendar import MaintenanceCalendar, MaintenanceConfig
+from fivetran_recovery.triage.engine import Triage
+from fivetran_recovery.triage.policy import TriagePolicy
+from fivetran_recovery.triage.routing import OwnersConfig, Routing
+
+T0 = datetime(2026, 11, 25, 9, tzinfo=UTC)
+# A real Fivetran message (corpus ft-004, Fivetran's HubSpot troubleshooting page): schema drift, acted on at once.
+SCHEMA_FAILURE = ("Failed to sync endpoint(s) with error: {CONTACT=java.lang.NullPointerException, "
+                  "DEAL=java.lang.NullPointerException}")
+
+
+class Rig:
+    def __init__(self) -> None:
+        self.now = T0
+        self.incidents = InMemoryIncidentStore()
+        self.triage = Triage(
+            incidents=self.incidents, correlation=InMemoryCorrelationStore(), digest=InMemoryDigestStore(),
+            calendar=MaintenanceCalendar(MaintenanceConfig.model_validate({})),
+            routing=Routing(OwnersConfig.model_validate({"version": 1, "default": {"owner": "data", "criticality":
+                                                          "medium"}, "teams": {"data": {"channel": "#data"}}})),
+            policy=TriagePolicy(self_heal_window_seconds=60), clock=lambda: self.now,
+        )
+        self.started: dict[str, dict] = {}
+        self.fail_start = 0
+        self.deep_calls = 0
+        self.service = DiagnoseService(
+            history=InMemoryHistoryStore(), triage=self.triage, deep_diagnose=self._deep,
+            plan_workflow=lambda incident, diagnosis, event: {"incident_id": incident.id, "pattern": diagnosis.pattern},
+            start_workflow=self._start, notify=lambda decision: (len(decision.notifications), 0),
+            clock=lambda: self.now, workflow_exists=lambda name: name in self.started,
+        )
+
+    def _deep(self, event, incident, quick) -> tuple[Diagnosis, dict]:
+        self.deep_calls += 1
+        return quick, {"llm_calls": 0}
+
+    def _start(self, *, name: str, payload: dict) -> str | None:
+        if self.fail_start:
+            self.fail_start -= 1
+            raise ConnectionError("Step Functions unreachable")
+        if name in self.started:
+            return None
+        self.started[name] = payload
+        return f"arn:aws:states:us-east-1:123456789012:execution:m:{name}"
+
+
+def failure(connection: str, seconds: float, reason: str = SCHEMA_FAILURE, status: str = "FAILURE") -> WebhookEvent:
+    return WebhookEvent.model_validate({
+        "event": "sync_end", "created": (T0 + timedelta(seconds=seconds)).isoformat(), "connector_id": connection,
+        "connector_type": "hubspot", "sync_id": f"s-{connection}-{seconds}", "destination_group_id": "bq",
+        "data": {"status": status, "reason": reason},
+    })
+
+
+def test_given_schema_failure_when_handled_then_diagnosed_once_and_one_workflow_started():
+    rig = Rig()
+    outcome = rig.service.handle(failure("c1", 0))
+    assert outcome.action == "open" and outcome.execution
+    assert outcome.diagnosis.category is Category.SCHEMA_DRIFT
+    assert list(rig.started) == [execution_name(outcome.incident_id)] and rig.deep_calls == 1
+
+
+def test_given_workflow_start_failed_when_event_redelivered_then_the_workflow_starts_once():
+    rig = Rig()
+    event = failure("c1", 0)
+    rig.fail_start = 1
+    with pytest.raises(ConnectionError):
+        rig.service.handle(event)  # the record fails; SQS redelivers it
+    assert rig.started == {}
+    retry = rig.service.handle(event)
+    assert retry.execution and len(rig.started) == 1
+    third = rig.service.handle(event)  # another redelivery: the workflow exists, nothing new starts
+    assert third.execution is None and len(rig.started) == 1
+
+
+def test_given_incident_closed_during_diagnosis_when_acting_then_no_workflow_starts():
+    rig = Rig()
+    connection = "c1"
+
+    def deep(event, incident, quick):
+        success = WebhookEvent.model_validate({
+            "event": "sync_end", "created": (T0 + timedelta(seconds=5)).isoformat(), "connector_id": connection,
+            "sync_id": "ok", "destination_group_id": "bq", "data": {"status": "SUCCESSFUL"}})
+        rig.triage.process(success, Diagnosis.unknown(), now=T0 + timedelta(seconds=5))  # a sync heals it meanwhile
+        return quick, {}
+
+    rig.service.deep_diagnose = deep
+    outcome = rig.service.handle(failure(connection, 0))
+    assert outcome.execution is None and rig.started == {}
+
+
+def test_given_two_confirmed_incidents_when_one_fails_in_the_sweep_then_the_other_still_starts():
+    rig = Rig()
+    blip = "Error: Connection Error - Connection Reset by Peer"  # corpus ft-078: network, retryable -> held
+    rig.service.handle(failure("c1", 0, blip))
+    rig.service.handle(failure("c2", 0, blip))
+    assert rig.started == {}
+    rig.now = T0 + timedelta(seconds=120)
+    rig.fail_start = 1
+    with pytest.raises(SweepError):
+        rig.service.sweep()
+    assert len(rig.started) == 1
