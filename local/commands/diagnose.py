@@ -107,7 +107,12 @@ def diagnose_lines(
             bad += 1
             _write(out, {"line": number, "error": str(exc)})
             continue
-        _write(out, diagnose_one(item, number, analyzer=analyzer, threshold=threshold, resolve=resolve, cache=cache))
+        try:
+            result = diagnose_one(item, number, analyzer=analyzer, threshold=threshold, resolve=resolve, cache=cache)
+        except Exception as exc:  # one line's failure is reported on its line; the run goes on
+            bad += 1
+            result = {"line": number, "error": f"could not diagnose: {type(exc).__name__}: {exc}"[:500]}
+        _write(out, result)
     return bad
 
 
