@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import re
 import secrets
 import threading
@@ -33,6 +34,8 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from local.lambda_runtime import LambdaContext
+
+logger = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -251,7 +254,8 @@ class LocalGateway:
             with self._handler_locks[id(route.handler)]:
                 result = route.handler(event, context)
             return response_from_result(result)
-        except Exception:  # API Gateway answers 500 when the integration fails
+        except Exception:  # API Gateway answers 500 when the integration fails; the trace goes to the log
+            logger.exception("handler for %s failed", route.route_key)
             return _json_message(500, "Internal Server Error")
 
     # -- the server ---------------------------------------------------------------------------------------
