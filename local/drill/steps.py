@@ -54,6 +54,11 @@ def write_calls(stack: LocalStack, connection_id: str | None = None) -> list[dic
     return [c for c in stack.simulator.write_calls(connection_id) if c["method"] not in READ_METHODS]
 
 
+def write_call_paths(stack: LocalStack, connection_id: str | None = None) -> list[str]:
+    """The write calls as `METHOD /path`, in order."""
+    return [f"{w['method']} {w['path']}" for w in write_calls(stack, connection_id)]
+
+
 def executions(stack: LocalStack, connection_id: str | None = None) -> list[dict[str, Any]]:
     found = []
     for execution in stack.executions():
@@ -133,6 +138,6 @@ def record_common(stack: LocalStack, result: ScenarioResult, connection_id: str 
             later = [w["wall_time"] for w in writes if w["wall_time"] >= delivered]
             if later:
                 result.seconds_to_remediation = round(min(later) - delivered, 2)
-        result.details["write_calls"] = [f"{w['method']} {w['path']}" for w in writes]
+        result.details["write_calls"] = write_call_paths(stack, connection_id)
     statuses = [e["status"] for e in executions(stack, connection_id)]
     result.details["executions"] = statuses

@@ -38,13 +38,13 @@ class DiagnoseAdapters:
     def incidents(self) -> Any:
         from fivetran_recovery.stores.dynamodb_incidents import DynamoIncidentStore
 
-        return self.services._get("incidents", lambda: DynamoIncidentStore(
+        return self.services.cached("incidents", lambda: DynamoIncidentStore(
             client=self.services.dynamodb_client, table_name=self.services.settings.incidents_table))
 
     def triage(self) -> Any:
         from fivetran_recovery.triage.factory import build_triage
 
-        return self.services._get("triage", lambda: build_triage(
+        return self.services.cached("triage", lambda: build_triage(
             settings=self.services.settings, client=self.services.dynamodb_client, clock=self.services.clock))
 
     # ------------------------------------------------------------------ deep diagnosis

@@ -24,10 +24,13 @@ class Services:
     clock: Callable[[], datetime] = utc_now
     _cache: dict[str, Any] = field(default_factory=dict)
 
-    def _get(self, name: str, build: Callable[[], Any]) -> Any:
+    def cached(self, name: str, build: Callable[[], Any]) -> Any:
+        """The adapter `name`, built by `build` on first use and kept for the life of the container."""
         if name not in self._cache:
             self._cache[name] = build()
         return self._cache[name]
+
+    _get = cached
 
     def override(self, **values: Any) -> Services:
         """Replace adapters (fivetran, dispatcher, sfn, warehouse, secrets, dynamodb, ...) for tests."""
