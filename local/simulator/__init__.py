@@ -15,11 +15,12 @@ In process without a socket: `httpx.Client(transport=sim.transport())`. Control 
   GET /__sim/scenarios   GET /__sim/connections   GET /__sim/health
 """
 
-from local.simulator.core import DEFAULT_START, FivetranSimulator
+from local.simulator.clock import DEFAULT_START
 from local.simulator.fleet import DEFAULT_GROUPS, SCENARIO_HOMES, Group, SimConnection, default_fleet
 from local.simulator.hooks import ALL_EVENTS
 from local.simulator.rules import SimApiError
 from local.simulator.scenarios import SCENARIOS, ErrorText, ScenarioError
+from local.simulator.simulator import FivetranSimulator
 from local.simulator.webhooks import SIGNATURE_HEADER, Delivery, sign
 
 __all__ = [

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 from local.simulator.api import handle
 
 if TYPE_CHECKING:
-    from local.simulator.core import FivetranSimulator
+    from local.simulator.core import SimulatorCore
 
 logger = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
 
 
-def _handler_for(sim: FivetranSimulator) -> type[BaseHTTPRequestHandler]:
+def _handler_for(sim: SimulatorCore) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "FivetranSimulator/1.0"
@@ -58,7 +58,7 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 class SimulatorServer:
-    def __init__(self, sim: FivetranSimulator, host: str, port: int) -> None:
+    def __init__(self, sim: SimulatorCore, host: str, port: int) -> None:
         self._httpd = _QuietServer((host, port), _handler_for(sim))
         self._thread: threading.Thread | None = None
 
@@ -83,7 +83,7 @@ class SimulatorServer:
 class Ticker:
     """Advances virtual time by `scale` simulated seconds per real second, every `interval` real seconds."""
 
-    def __init__(self, sim: FivetranSimulator, *, scale: float, interval: float) -> None:
+    def __init__(self, sim: SimulatorCore, *, scale: float, interval: float) -> None:
         if scale <= 0 or interval <= 0:
             raise ValueError("scale and interval must be positive")
         self._sim, self._scale, self._interval = sim, scale, interval

@@ -44,7 +44,7 @@ def workflow_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
 def sim():
     from datetime import UTC, datetime
 
-    from local.simulator.core import FivetranSimulator
+    from local.simulator import FivetranSimulator
 
     simulator = FivetranSimulator(start=datetime.now(UTC))  # Fivetran's clock starts at ours, as in production
     yield simulator

@@ -28,7 +28,7 @@ from fivetran_recovery.workflow import build_workflow_input
 from fivetran_recovery.workflow.config import RecoveryConfig
 from fivetran_recovery.workflow.services import Services
 from local.lambda_runtime import InProcessLambdas
-from local.simulator.core import FivetranSimulator
+from local.simulator import FivetranSimulator
 
 WORKFLOW_FUNCTIONS = ("notify", "approve", "remediate", "verify")
 
