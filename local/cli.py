@@ -1,46 +1,65 @@
-"""`fivetran-recovery`: the operator CLI. Each subcommand lives in local/commands/<name>.py with
-`register(subparsers)`; modules are imported lazily so `--help` and small commands stay fast."""
+"""`fivetran-recovery`: the operator CLI (typer + rich).
+
+Every command lives in its own module `local/commands/<name>.py` exposing `register(app: typer.Typer)`, which adds
+its command (`@app.command("name")`) or group (`app.add_typer(group, name="name")`). Modules are discovered here,
+so adding a command is one new file. They import only typer and the standard library at top level and import the
+core inside their functions, so `--help` and small commands stay fast.
+"""
 
 from __future__ import annotations
 
-import argparse
 import importlib
+import pkgutil
 import sys
 
-COMMANDS = {
-    "serve": "start the local stack (what `make run` runs)",
-    "drill": "play the failure scenarios end to end on the local stack and report each",
-    "diagnose": "diagnose JSON lines (webhook payloads, LOG rows or {id, message}), one diagnosis per line",
-    "predict": "score failure risk per connection from Platform Connector LOG rows",
-    "audit": "inspect and verify the hash-chained audit trail",
-    "simulator": "run or drive the Fivetran simulator",
-}
+import typer
+from typer.exceptions import TyperException
+
+import local.commands
+
+HELP = (
+    "Operate Fivetran Recovery: run the local stack, play the drill, diagnose failures, predict risk, inspect the "
+    "audit trail, drive the Fivetran simulator, and work the incidents and approvals of a running stack."
+)
 
 
-def build_parser(argv: list[str]) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fivetran-recovery", description=__doc__.splitlines()[0])
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    wanted = next((a for a in argv if not a.startswith("-")), None)
-    for name, help_text in COMMANDS.items():
-        if name == wanted:
-            module = importlib.import_module(f"local.commands.{name}")
-            module.register(subparsers)
-        else:
-            subparsers.add_parser(name, help=help_text, add_help=False)
-    return parser
+def command_modules() -> list[str]:
+    """The command modules, by name (modules starting with `_` are helpers, not commands)."""
+    return sorted(m.name for m in pkgutil.iter_modules(local.commands.__path__) if not m.name.startswith("_"))
+
+
+def build_app() -> typer.Typer:
+    app = typer.Typer(
+        name="fivetran-recovery",
+        help=HELP,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,  # never print locals (they may hold secrets)
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    for name in command_modules():
+        module = importlib.import_module(f"local.commands.{name}")
+        module.register(app)
+    return app
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    args = build_parser(argv).parse_args(argv)
-    handler = getattr(args, "handler", None)
-    if handler is None:  # a command whose module registered nothing runnable
-        print(f"fivetran-recovery: {args.command}: not available", file=sys.stderr)
-        return 2
+    """Run the CLI; returns the exit code (errors: one line on stderr, non-zero)."""
+    command = typer.main.get_command(build_app())
     try:
-        return int(handler(args) or 0)
-    except KeyboardInterrupt:
+        result = command.main(args=sys.argv[1:] if argv is None else argv, prog_name="fivetran-recovery",
+                              standalone_mode=False)
+    except TyperException as exc:  # a usage error shows the failing (sub)command's usage, then one error line
+        if hasattr(exc, "show"):
+            exc.show()
+        else:
+            print(f"fivetran-recovery: {exc.format_message()}", file=sys.stderr)
+        return exc.exit_code
+    except (typer.Abort, KeyboardInterrupt):
         return 130
+    except BrokenPipeError:  # the reader went away (e.g. `| head`)
+        return 0
+    return result if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":

@@ -7,36 +7,65 @@ link of each broken chain; 0 when every chain is intact.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import sys
 from collections import defaultdict
-from typing import Any
+from types import SimpleNamespace
+from typing import Annotated, Any
+
+import typer
+
+from local.commands._output import error
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "audit",
-        help="inspect and verify the hash-chained audit trail",
-        description=__doc__.splitlines()[0],
-    )
-    actions = parser.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    verify = actions.add_parser("verify", help="check every chain (or one connection's) and report broken links")
-    verify.add_argument("--connection", help="only this connection's chain")
-    show = actions.add_parser("show", help="print the records of one incident, in time order")
-    show.add_argument("--incident", required=True, help="the incident id")
-    for sub in (verify, show):
-        sub.add_argument("--file", help="JSON lines of audit records (an export) instead of the table")
-        sub.add_argument("--table", default=os.environ.get("AUDIT_TABLE"), help="AuditTable name (env AUDIT_TABLE)")
-        sub.add_argument(
-            "--endpoint-url",
-            default=os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"),
-            help="DynamoDB endpoint (e.g. a moto server); default: AWS",
-        )
-        sub.add_argument("--region", default=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"))
-        sub.add_argument("--json", action="store_true", help="one JSON document instead of text")
-    parser.set_defaults(handler=run)
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(name="audit", help="Inspect and verify the hash-chained audit trail.", no_args_is_help=True)
+    group.command("verify", help="Check every chain (or one connection's) and report broken links.")(verify)
+    group.command("show", help="Print the records of one incident, in time order.")(show)
+    app.add_typer(group, name="audit")
+
+
+FileOpt = Annotated[
+    str | None, typer.Option("--file", help="JSON lines of audit records (an export) instead of the table")
+]
+TableOpt = Annotated[
+    str | None, typer.Option("--table", envvar="AUDIT_TABLE", help="AuditTable name (env AUDIT_TABLE)")
+]
+EndpointOpt = Annotated[
+    str | None,
+    typer.Option("--endpoint-url", envvar="AWS_ENDPOINT_URL_DYNAMODB",
+                 help="DynamoDB endpoint (e.g. a moto server); default: AWS"),
+]
+RegionOpt = Annotated[str | None, typer.Option("--region", help="AWS region (default: AWS_REGION)")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="one JSON document instead of text")]
+
+
+def verify(
+    connection: Annotated[str | None, typer.Option("--connection", help="only this connection's chain")] = None,
+    file: FileOpt = None, table: TableOpt = None, endpoint_url: EndpointOpt = None, region: RegionOpt = None,
+    json_out: JsonOpt = False,
+) -> int:
+    args = _Args("verify", connection=connection, file=file, table=table, endpoint_url=endpoint_url,
+                 region=region, json=json_out)
+    return run(args)
+
+
+def show(
+    incident: Annotated[str, typer.Option("--incident", help="the incident id")],
+    file: FileOpt = None, table: TableOpt = None, endpoint_url: EndpointOpt = None, region: RegionOpt = None,
+    json_out: JsonOpt = False,
+) -> int:
+    args = _Args("show", incident=incident, file=file, table=table, endpoint_url=endpoint_url, region=region,
+                 json=json_out)
+    return run(args)
+
+
+class _Args(SimpleNamespace):
+    def __init__(self, audit_command: str, **values: Any):
+        values.setdefault("connection", None)
+        values.setdefault("incident", None)
+        values["region"] = values.get("region") or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+        super().__init__(audit_command=audit_command, **values)
 
 
 class _FileSource:
@@ -63,7 +92,7 @@ class _FileSource:
         return sorted((r for r in self.records if r.incident_id == incident_id), key=lambda r: (r.recorded_at, r.seq))
 
 
-def _table_log(args: argparse.Namespace) -> Any:
+def _table_log(args: Any) -> Any:
     import boto3
 
     from fivetran_recovery.audit import AuditLog
@@ -74,7 +103,7 @@ def _table_log(args: argparse.Namespace) -> Any:
     return AuditLog(resource.Table(args.table))
 
 
-def _checks(args: argparse.Namespace) -> list[Any]:
+def _checks(args: Any) -> list[Any]:
     from fivetran_recovery.audit import verify_records
 
     if args.file:
@@ -85,48 +114,47 @@ def _checks(args: argparse.Namespace) -> list[Any]:
     return [log.verify_chain(args.connection)] if args.connection else log.verify_all()
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: Any) -> int:
     try:
         if args.audit_command == "verify":
             return _verify(args)
         return _show(args)
     except (OSError, ValueError) as exc:
-        print(f"audit: {exc}", file=sys.stderr)
+        error("audit", str(exc))
         return 2
 
 
-def _verify(args: argparse.Namespace) -> int:
+def _verify(args: Any) -> int:
     checks = _checks(args)
     broken = [c for c in checks if not c.ok]
     if args.json:
         print(json.dumps({"ok": not broken, "chains": [c.model_dump() for c in checks]}, sort_keys=True))
     else:
-        for check in checks:
-            if check.ok:
-                print(f"OK      {check.chain_id}: {check.records} records")
-            else:
-                print(f"BROKEN  {check.chain_id}: first broken link at seq {check.broken_seq}: {check.reason}")
+        from local.commands._output import table
+
+        table(["chain", "status", "records", "first broken link"],
+              [(c.chain_id, "OK" if c.ok else "BROKEN", c.records,
+                None if c.ok else f"first broken link at seq {c.broken_seq}: {c.reason}") for c in checks])
         print(f"{len(checks) - len(broken)} of {len(checks)} chains intact")
     return 1 if broken else 0
 
 
-def _show(args: argparse.Namespace) -> int:
+def _show(args: Any) -> int:
     records = (
         _FileSource(args.file).for_incident(args.incident)
         if args.file
         else _table_log(args).for_incident(args.incident)
     )
     if not records:
-        print(f"audit: no records for incident {args.incident}", file=sys.stderr)
+        error("audit", f"no records for incident {args.incident}")
         return 1
     if args.json:
         print(json.dumps([r.model_dump() for r in records], sort_keys=True))
         return 0
     from fivetran_recovery.workflow.summary import describe_record
+    from local.commands._output import table
 
-    for record in records:
-        print(
-            f"{record.recorded_at}  {record.chain_id}#{record.seq:<4} {record.kind:<20} {record.actor:<22} "
-            f"{describe_record(record)}"
-        )
+    table(["recorded at", "chain#seq", "kind", "actor", "what"],
+          [(r.recorded_at, f"{r.chain_id}#{r.seq}", r.kind, r.actor, describe_record(r)) for r in records],
+          title=f"incident {args.incident}")
     return 0

@@ -9,38 +9,44 @@ $ANTHROPIC_API_KEY) the LLM is asked when the classifier is unsure. --no-llm for
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Any
+from types import SimpleNamespace
+from typing import IO, Annotated, Any
+
+import typer
 
 DEFAULT_KEY_ENV = "ANTHROPIC_API_KEY"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+def register(app: typer.Typer) -> None:
+    app.command(
         "diagnose",
-        help="diagnose JSON lines (webhook payloads, LOG rows or {id, message}), one diagnosis per line",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("file", nargs="?", default="-", help="JSON lines file, or - for stdin (default)")
-    llm = parser.add_mutually_exclusive_group()
-    llm.add_argument(
-        "--llm", dest="llm", action="store_const", const=True, help="require the LLM (fails without a key)"
-    )
-    llm.add_argument("--no-llm", dest="llm", action="store_const", const=False, help="classifier only, no network")
-    parser.add_argument("--api-key-env", default=DEFAULT_KEY_ENV, help="environment variable holding the API key")
-    parser.add_argument("--model", help="Anthropic model (default: settings ANTHROPIC_MODEL)")
-    parser.add_argument("--base-url", help="Anthropic API base URL (default: settings ANTHROPIC_BASE_URL)")
-    parser.add_argument("--threshold", type=float, default=0.7, help="classifier confidence below which to ask")
-    parser.add_argument("--timeout", type=float, default=20.0, help="LLM request timeout in seconds")
-    parser.set_defaults(handler=run)
+        help=__doc__.split("\n", 1)[1].strip(),
+        short_help="Diagnose JSON lines (webhook payloads, LOG rows or {id, message}), one diagnosis per line.",
+    )(diagnose)
 
 
-def run(args: argparse.Namespace) -> int:
+def diagnose(
+    file: Annotated[str, typer.Argument(help="JSON lines file, or - for stdin (default)")] = "-",
+    llm: Annotated[
+        bool | None, typer.Option("--llm/--no-llm", help="require the LLM (fails without a key) / classifier only")
+    ] = None,
+    api_key_env: Annotated[str, typer.Option(help="environment variable holding the API key")] = DEFAULT_KEY_ENV,
+    model: Annotated[str | None, typer.Option(help="Anthropic model (default: settings ANTHROPIC_MODEL)")] = None,
+    base_url: Annotated[
+        str | None, typer.Option(help="Anthropic API base URL (default: settings ANTHROPIC_BASE_URL)")
+    ] = None,
+    threshold: Annotated[float, typer.Option(help="classifier confidence below which to ask")] = 0.7,
+    timeout: Annotated[float, typer.Option(help="LLM request timeout in seconds")] = 20.0,
+) -> int:
+    return run(SimpleNamespace(file=file, llm=llm, api_key_env=api_key_env, model=model, base_url=base_url,
+                               threshold=threshold, timeout=timeout))
+
+
+def run(args: Any) -> int:
     try:
         stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115
     except OSError as exc:
@@ -59,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
-def _analyzer(args: argparse.Namespace) -> Any:
+def _analyzer(args: Any) -> Any:
     """None (classifier only) unless an API key is available; --llm makes a missing key an error."""
     if args.llm is False:
         return None

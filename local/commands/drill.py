@@ -2,23 +2,37 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
+from types import SimpleNamespace
+from typing import Annotated, Any
+
+import typer
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+def register(app: typer.Typer) -> None:
+    app.command(
         "drill",
-        help="play the failure scenarios end to end on the local stack and report each",
-        description="Each scenario runs on a fresh local stack: a real failure at the Fivetran simulator, its signed "
-        "webhook through ingest, the queue, diagnose, the recovery workflow and the Fivetran API. Exit code 1 when "
-        "a scenario fails.",
-    )
-    parser.add_argument("--json", action="store_true", help="print one JSON document instead of a table")
-    parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these scenarios")
-    parser.add_argument("--list", action="store_true", help="list the scenarios and exit")
-    parser.set_defaults(handler=run)
+        help="Each scenario runs on a fresh local stack: a real failure at the Fivetran simulator, its signed "
+        "webhook through ingest, the queue, diagnose, the recovery workflow and the Fivetran API. One line per "
+        "scenario as it finishes, then a table. Exit code 1 when a scenario fails.",
+        short_help="Play the failure scenarios end to end on the local stack and report each.",
+    )(drill)
+
+
+def drill(
+    json_out: Annotated[bool, typer.Option("--json", help="print one JSON document instead of a table")] = False,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", metavar="NAME", help="run only these scenarios (repeat, or list them after --only)"),
+    ] = None,
+    more: Annotated[list[str] | None, typer.Argument(hidden=True, metavar="[NAME]")] = None,
+    list_: Annotated[bool, typer.Option("--list", help="list the scenarios and exit")] = False,
+) -> int:
+    if more and not only:
+        raise typer.BadParameter(f"unexpected argument(s): {' '.join(more)} (scenario names go after --only)")
+    names = [*(only or []), *(more or [])] or None
+    return run(SimpleNamespace(json=json_out, only=names, list=list_))
 
 
 def _print_row(result) -> None:
@@ -32,12 +46,11 @@ def _print_row(result) -> None:
         print(f"      failed checks: {', '.join(failed)}", flush=True)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: Any) -> int:
     import logging
     import os
 
     from local.drill.all import all_scenarios
-    from local.drill.runner import run_scenarios
 
     logging.disable(logging.CRITICAL)
     # EMF metrics are for CloudWatch; locally they would only flood the report (Powertools shares them process-wide).
@@ -58,12 +71,43 @@ def run(args: argparse.Namespace) -> int:
         scenarios = [s for s in scenarios if s.name in args.only]
     if not args.json:
         print(f"Playing {len(scenarios)} scenario(s), each on a fresh local stack...", flush=True)
-    results = run_scenarios(scenarios, progress=None if args.json else _print_row)
+    results = _play(scenarios, show=not args.json)
     if args.json:
         sys.stdout = report
         print(json.dumps({"scenarios": [r.model_dump(mode="json") for r in results],
                           "passed": sum(r.passed for r in results), "failed": sum(not r.passed for r in results)},
                          indent=2))
     else:
+        _summary(results)
         print(f"\n{sum(r.passed for r in results)} passed, {sum(not r.passed for r in results)} failed")
     return 0 if all(r.passed for r in results) else 1
+
+
+def _play(scenarios: list, *, show: bool) -> list:
+    """Run the scenarios one by one: a spinner names the one playing (on a terminal), a line reports each."""
+    import contextlib
+
+    from local.commands._output import console
+    from local.drill.runner import run_scenario
+
+    screen = console()
+    results = []
+    for number, scenario in enumerate(scenarios, start=1):
+        status = (screen.status(f"playing {scenario.name} ({number}/{len(scenarios)})...")
+                  if show and screen.is_terminal else contextlib.nullcontext())
+        with status:
+            result = run_scenario(scenario)
+        if show:
+            _print_row(result)
+        results.append(result)
+    return results
+
+
+def _summary(results: list) -> None:
+    from local.commands._output import table
+
+    print()
+    table(["scenario", "passed", "to remediation (s)", "Fivetran writes", "LLM calls", "incidents", "seconds"],
+          [(r.scenario, "yes" if r.passed else "NO",
+            None if r.seconds_to_remediation is None else f"{r.seconds_to_remediation:.2f}",
+            r.fivetran_write_calls, r.llm_calls, r.incidents, f"{r.seconds:.1f}") for r in results])

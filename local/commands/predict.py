@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Annotated, Any
+
+import typer
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+def register(app: typer.Typer) -> None:
+    app.command(
         "predict",
-        help="score failure risk per connection from Platform Connector LOG rows",
-        description="Reads Fivetran Platform Connector LOG rows (CSV with a header, or JSON lines) and writes one "
-        "JSON line per connection: connection_id, risk (0..1), level, reasons, signals. Riskiest first.",
-    )
-    parser.add_argument("--log", required=True, help="LOG rows file (CSV or JSON lines), or - for stdin")
-    parser.add_argument("--now", help="ISO-8601 time to measure 'hours since success' from (default: now)")
-    parser.set_defaults(handler=run)
+        help="Reads Fivetran Platform Connector LOG rows (CSV with a header, or JSON lines) and writes one JSON line "
+        "per connection: connection_id, risk (0..1), level, reasons, signals. Riskiest first.",
+        short_help="Score failure risk per connection from Platform Connector LOG rows.",
+    )(predict)
 
 
-def run(args: argparse.Namespace) -> int:
+def predict(
+    log: Annotated[str, typer.Option("--log", help="LOG rows file (CSV or JSON lines), or - for stdin")],
+    now: Annotated[
+        str | None, typer.Option("--now", help="ISO-8601 time to measure 'hours since success' from (default: now)")
+    ] = None,
+) -> int:
+    return run(SimpleNamespace(log=log, now=now))
+
+
+def run(args: Any) -> int:
     from fivetran_recovery.prediction import LogRowError, assess_connections, read_log_rows, syncs_from_log
 
     try:

@@ -3,28 +3,43 @@ it so a newcomer sees the flow, then serving until Ctrl-C."""
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import signal
 import sys
 import threading
+from enum import StrEnum
+from types import SimpleNamespace
+from typing import Annotated, Any
+
+import typer
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
+class Mode(StrEnum):
+    monitor = "monitor"
+    recommend = "recommend"
+    auto = "auto"
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
         "serve",
-        help="start the local stack (what `make run` runs)",
-        description="Start moto AWS (from template.yaml), the Lambda handlers in-process, the Fivetran simulator "
-        "and the HTTP gateway on 127.0.0.1:$PORT (default 3000); play one failure through it; serve until Ctrl-C.",
-    )
-    parser.add_argument("--mode", choices=["monitor", "recommend", "auto"], default="auto",
-                        help="rollout mode of the local deployment (default: auto)")
-    parser.add_argument("--no-demo", action="store_true", help="do not play the demo failure at start")
-    parser.add_argument("--exit-after-demo", action="store_true", help="stop after the demo (for scripts)")
-    parser.set_defaults(handler=run)
+        help="Start moto AWS (from template.yaml), the Lambda handlers in-process, the Fivetran simulator and the "
+        "HTTP gateway on 127.0.0.1:$PORT (default 3000); play one failure through it; serve until Ctrl-C.",
+        short_help="Start the local stack (what `make run` runs).",
+    )(serve)
 
 
-def run(args: argparse.Namespace) -> int:
+def serve(
+    mode: Annotated[Mode, typer.Option(help="rollout mode of the local deployment")] = Mode.auto,
+    no_demo: Annotated[bool, typer.Option("--no-demo", help="do not play the demo failure at start")] = False,
+    exit_after_demo: Annotated[
+        bool, typer.Option("--exit-after-demo", help="stop after the demo (for scripts)")
+    ] = False,
+) -> int:
+    return run(SimpleNamespace(mode=mode.value, no_demo=no_demo, exit_after_demo=exit_after_demo))
+
+
+def run(args: Any) -> int:
     from local.defaults import DEFAULT_WEBHOOK_SECRET, LOCAL_APPROVER_TOKEN, port, webhook_secret
     from local.demo import play_demo
     from local.stack import LocalStack, StackOptions

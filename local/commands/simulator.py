@@ -2,68 +2,88 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
 import time
 from datetime import UTC, datetime
-from typing import Any
+from types import SimpleNamespace
+from typing import Annotated, Any
+
+import typer
 
 DEFAULT_PORT = 8765
 URL_ENV = "FIVETRAN_SIMULATOR_URL"
+DEFAULT_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
 
 
-def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("simulator", help="run or drive the Fivetran simulator", description=__doc__)
-    commands = parser.add_subparsers(dest="simulator_command", metavar="ACTION", required=True)
-
-    serve = commands.add_parser("serve", help="serve the simulated Fivetran API with a ticking virtual clock")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
-    serve.add_argument("--scale", type=float, default=60.0, help="simulated seconds per real second (default 60)")
-    serve.add_argument("--seed", type=int, default=0)
-    serve.add_argument("--webhook-url", help="where to send signed webhooks")
-    serve.add_argument(
-        "--webhook-secret", help="HMAC secret for the webhooks (default: $FIVETRAN_WEBHOOK_SECRET, else unsigned)"
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(name="simulator", help="Run or drive the Fivetran simulator.", no_args_is_help=True)
+    group.command("serve", help="Serve the simulated Fivetran API with a ticking virtual clock.")(serve)
+    group.command("inject", help="Inject a failure scenario into a running simulator.")(inject)
+    group.command("complete-reauth", help="Complete the connect card of a connection (the user re-authorised it).")(
+        complete_reauth
     )
-    serve.add_argument("--api-key", default="sim-api-key")
-    serve.add_argument("--api-secret", default="sim-api-secret")
-    serve.add_argument("--fixed-start", action="store_true", help="start the clock at the fixed default time")
-    serve.add_argument("--duration", type=float, help="stop after this many real seconds (default: until Ctrl-C)")
-    serve.set_defaults(handler=_serve)
-
-    inject = commands.add_parser("inject", help="inject a failure scenario into a running simulator")
-    inject.add_argument("connection_id")
-    inject.add_argument("scenario")
-    inject.add_argument("--option", "-o", action="append", default=[], metavar="KEY=VALUE")
-    _add_url(inject)
-    inject.set_defaults(handler=_inject)
-
-    for name, help_text in (
-        ("complete-reauth", "complete the connect card of a connection (the user re-authorised it)"),
-        ("clear", "clear a connection's scenario (e.g. after the recovery SQL ran)"),
-    ):
-        sub = commands.add_parser(name, help=help_text)
-        sub.add_argument("connection_id")
-        _add_url(sub)
-        sub.set_defaults(handler=_control, action=name.replace("-", "_"))
-
-    listing = commands.add_parser("list", help="list the scenarios (and, with a running simulator, its fleet)")
-    listing.add_argument("--url", default=os.environ.get(URL_ENV), help=f"simulator root URL (default ${URL_ENV})")
-    listing.add_argument("--json", action="store_true", help="one JSON document instead of text")
-    listing.set_defaults(handler=_list)
+    group.command("clear", help="Clear a connection's scenario (e.g. after the recovery SQL ran).")(clear)
+    group.command("list", help="List the scenarios (and, with a running simulator, its fleet).")(list_command)
+    app.add_typer(group, name="simulator")
 
 
-def _add_url(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--url",
-        default=os.environ.get(URL_ENV, f"http://127.0.0.1:{DEFAULT_PORT}"),
-        help=f"simulator root URL (default ${URL_ENV} or http://127.0.0.1:{DEFAULT_PORT})",
-    )
+UrlOpt = Annotated[
+    str, typer.Option("--url", envvar=URL_ENV, help=f"simulator root URL (default ${URL_ENV} or {DEFAULT_URL})")
+]
 
 
-def _serve(args: argparse.Namespace) -> int:
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = DEFAULT_PORT,
+    scale: Annotated[float, typer.Option(help="simulated seconds per real second")] = 60.0,
+    seed: Annotated[int, typer.Option()] = 0,
+    webhook_url: Annotated[str | None, typer.Option(help="where to send signed webhooks")] = None,
+    webhook_secret: Annotated[
+        str | None, typer.Option(help="HMAC secret for the webhooks (default: $FIVETRAN_WEBHOOK_SECRET, else unsigned)")
+    ] = None,
+    api_key: Annotated[str, typer.Option()] = "sim-api-key",
+    api_secret: Annotated[str, typer.Option()] = "sim-api-secret",
+    fixed_start: Annotated[
+        bool, typer.Option("--fixed-start", help="start the clock at the fixed default time")
+    ] = False,
+    duration: Annotated[
+        float | None, typer.Option(help="stop after this many real seconds (default: until Ctrl-C)")
+    ] = None,
+) -> int:
+    return _serve(SimpleNamespace(host=host, port=port, scale=scale, seed=seed, webhook_url=webhook_url,
+                                  webhook_secret=webhook_secret, api_key=api_key, api_secret=api_secret,
+                                  fixed_start=fixed_start, duration=duration))
+
+
+def inject(
+    connection_id: Annotated[str, typer.Argument()],
+    scenario: Annotated[str, typer.Argument()],
+    option: Annotated[list[str] | None, typer.Option("--option", "-o", metavar="KEY=VALUE")] = None,
+    url: UrlOpt = DEFAULT_URL,
+) -> int:
+    return _inject(SimpleNamespace(connection_id=connection_id, scenario=scenario, option=option or [], url=url))
+
+
+def complete_reauth(connection_id: Annotated[str, typer.Argument()], url: UrlOpt = DEFAULT_URL) -> int:
+    return _control(SimpleNamespace(connection_id=connection_id, url=url, action="complete_reauth"))
+
+
+def clear(connection_id: Annotated[str, typer.Argument()], url: UrlOpt = DEFAULT_URL) -> int:
+    return _control(SimpleNamespace(connection_id=connection_id, url=url, action="clear"))
+
+
+def list_command(
+    url: Annotated[
+        str | None, typer.Option("--url", envvar=URL_ENV, help=f"simulator root URL (default ${URL_ENV})")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="one JSON document instead of text")] = False,
+) -> int:
+    return _list(SimpleNamespace(url=url, json=json_out))
+
+
+def _serve(args: Any) -> int:
     from local.simulator import DEFAULT_START, FivetranSimulator
 
     secret = args.webhook_secret or os.environ.get("FIVETRAN_WEBHOOK_SECRET")
@@ -120,21 +140,21 @@ def _parse_options(pairs: list[str]) -> dict[str, Any]:
     return options
 
 
-def _inject(args: argparse.Namespace) -> int:
+def _inject(args: Any) -> int:
     url = f"{args.url.rstrip('/')}/__sim/connections/{args.connection_id}/inject"
     status, body = _post(url, {"scenario": args.scenario, "options": _parse_options(args.option)})
     print(json.dumps(body, indent=2) if body is not None else "", file=sys.stdout if status == 200 else sys.stderr)
     return 0 if status == 200 else 1
 
 
-def _control(args: argparse.Namespace) -> int:
+def _control(args: Any) -> int:
     url = f"{args.url.rstrip('/')}/__sim/connections/{args.connection_id}/{args.action}"
     status, body = _post(url, {})
     print(json.dumps(body, indent=2) if body is not None else "", file=sys.stdout if status == 200 else sys.stderr)
     return 0 if status == 200 else 1
 
 
-def _list(args: argparse.Namespace) -> int:
+def _list(args: Any) -> int:
     from local.simulator import SCENARIO_HOMES, SCENARIOS
 
     scenarios = [
@@ -160,13 +180,12 @@ def _list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"scenarios": scenarios, "connections": fleet}, indent=2))
         return 0
-    for item in scenarios:
-        print(f"{item['scenario']:<28} on {item['home']:<14} {item['description']}")
-    for conn in fleet or []:
-        scenario = (conn.get("scenario") or {}).get("scenario") or "-"
-        status = conn["status"]
-        print(
-            f"{conn['id']:<14} {conn['service']:<14} {conn['group_id']:<22} "
-            f"{status['setup_state']:<10} {status['sync_state']:<12} {scenario}"
-        )
+    from local.commands._output import table
+
+    table(["scenario", "on", "description"], [(i["scenario"], i["home"], i["description"]) for i in scenarios],
+          title="scenarios")
+    if fleet:
+        table(["connection", "service", "group", "setup", "sync", "scenario"],
+              [(c["id"], c["service"], c["group_id"], c["status"]["setup_state"], c["status"]["sync_state"],
+                (c.get("scenario") or {}).get("scenario")) for c in fleet], title="connections")
     return 0
