@@ -29,24 +29,33 @@ def predict(
     return run(SimpleNamespace(log=log, now=now))
 
 
+def _open(path: str):
+    return sys.stdin if path == "-" else open(path, encoding="utf-8", newline="")
+
+
 def run(args: Any) -> int:
-    from fivetran_recovery.prediction import LogRowError, assess_connections, read_log_rows, syncs_from_log
+    from fivetran_recovery.prediction import LogRowError, assess_connections
+    from fivetran_recovery.prediction.log_rows import LogReader, parse_timestamp
+    from fivetran_recovery.prediction.syncs import SyncBuilder
 
     try:
-        now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
+        now = parse_timestamp(args.now) if args.now else datetime.now(UTC)
     except ValueError:
         print(f"predict: --now is not an ISO-8601 time: {args.now!r}", file=sys.stderr)
         return 2
     try:
-        text = sys.stdin.read() if args.log == "-" else open(args.log, encoding="utf-8").read()  # noqa: SIM115
+        with _open(args.log) as stream:
+            reader = LogReader(stream, source=args.log, until=now if args.now else None)
+            syncs = SyncBuilder().add_all(reader).result()
     except OSError as exc:
         print(f"predict: cannot read {args.log}: {exc.strerror}", file=sys.stderr)
         return 2
-    try:
-        rows = list(read_log_rows(text, source=args.log))
     except LogRowError as exc:
         print(f"predict: {exc}", file=sys.stderr)
         return 2
-    for assessment in assess_connections(syncs_from_log(rows), now=now if now.tzinfo else now.replace(tzinfo=UTC)):
+    if reader.rows_after_until:
+        print(f"predict: ignored {reader.rows_after_until} row(s) stamped after --now {now.isoformat()}",
+              file=sys.stderr)
+    for assessment in assess_connections(syncs, now=now):
         print(json.dumps(assessment.model_dump(mode="json")))
     return 0
