@@ -24,7 +24,7 @@ use_services = _services.use  # tests and the local stack put their own adapters
 @logger.inject_lambda_context(log_event=False)  # the event carries the Authorization header
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    response = route(event, ApprovalService(_services.get()))
+    response = route(event, ApprovalService(_services.get()), context)
     metrics.add_metric(name=f"ApprovalResponse{response['statusCode']}", unit=MetricUnit.Count, value=1)
     logger.info("approval request answered", extra={"status": response["statusCode"], "path": event.get("rawPath")})
     return response

@@ -12,7 +12,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 
-from fivetran_recovery.ingest import IngestWebhook, handle_api_gateway_event
+from fivetran_recovery.ingest import IngestWebhook, route_webhook
 from fivetran_recovery.settings import get_settings
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "fivetran-recovery"))
@@ -40,7 +40,7 @@ def _get_ingest() -> IngestWebhook:
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return handle_api_gateway_event(event, _get_ingest())
+    return route_webhook(event, _get_ingest(), context)
 
 
 if os.environ.get("POWERTOOLS_TRACE_DISABLED") == "false":

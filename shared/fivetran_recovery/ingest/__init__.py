@@ -17,7 +17,7 @@ from fivetran_recovery.ingest.errors import (
     QueueUnavailable,
     SecretUnavailable,
 )
-from fivetran_recovery.ingest.http import HTTP_STATUS_BY_ERROR, handle_api_gateway_event, status_for
+from fivetran_recovery.ingest.http import HTTP_STATUS_BY_ERROR, handle_api_gateway_event, route_webhook, status_for
 from fivetran_recovery.ingest.queue import (
     EventQueue,
     InMemoryFifoQueue,
@@ -68,6 +68,7 @@ __all__ = [
     "message_group_for",
     "parse_webhook_event",
     "request_from_api_gateway",
+    "route_webhook",
     "sign",
     "signature_matches",
     "status_for",

@@ -2,7 +2,8 @@
 
 Every status code the endpoint can answer is decided here, from the outcome or the error class:
 200 accepted/ignored, 400 bad input, 401 signature, 413 size, 503 when the queue or the secret cannot be
-reached (Fivetran retries, so nothing is lost), 500 only for a bug.
+reached (Fivetran retries, so nothing is lost), 500 only for a bug. Routing is Powertools' APIGatewayHttpResolver
+(`ROUTER`): `POST /webhooks/fivetran`; any other route answers its 404.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+
+from fivetran_recovery.httpapi import resolve
 from fivetran_recovery.ingest.errors import (
     IngestError,
     InvalidBodyEncoding,
@@ -75,6 +79,21 @@ def error_response(error: IngestError) -> dict[str, Any]:
 
 
 INTERNAL_ERROR = {"status": "error", "error": "internal_error", "message": "the webhook could not be processed"}
+
+
+ROUTER = APIGatewayHttpResolver()
+WEBHOOK_PATH = "/webhooks/fivetran"
+
+
+@ROUTER.post(WEBHOOK_PATH)
+def _webhook() -> Response:
+    answer = handle_api_gateway_event(ROUTER.current_event.raw_event, ROUTER.context["ingest"])
+    return Response(status_code=answer["statusCode"], body=answer["body"], headers=answer["headers"])
+
+
+def route_webhook(event: Mapping[str, Any], ingest: IngestWebhook, context: Any = None) -> dict[str, Any]:
+    """The Lambda's entry: route an API Gateway (HTTP API v2) event through `ROUTER`."""
+    return resolve(ROUTER, event, context, ingest=ingest)
 
 
 def handle_api_gateway_event(event: Mapping[str, Any], ingest: IngestWebhook) -> dict[str, Any]:

@@ -1,0 +1,42 @@
+"""Powertools' `APIGatewayHttpResolver` for every HTTP route, made safe to share a process.
+
+Powertools keeps the event being resolved on a class attribute (`BaseRouter.current_event`), so two resolvers
+resolving at once in one process (the local stack runs ingest and the API function side by side on threads) would
+read each other's request. `resolve` takes one process-wide lock around a resolution: in Lambda (one request per
+environment) it is never contended.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+
+_RESOLVING = threading.Lock()
+JSON = "application/json"
+
+
+def resolve(app: APIGatewayHttpResolver, event: Mapping[str, Any], context: Any = None, **request_context: Any
+            ) -> dict[str, Any]:
+    """Resolve `event` with `app`; `request_context` is available to the route as `app.context[...]`."""
+    with _RESOLVING:
+        app.append_context(**request_context)
+        return app.resolve(_with_request_context(event), context)
+
+
+def _with_request_context(event: Mapping[str, Any]) -> dict[str, Any]:
+    """API Gateway always sends `requestContext`; a hand-made event with only `routeKey`/`rawPath` is routed too."""
+    if "requestContext" in event:
+        return dict(event)
+    method, _, template = str(event.get("routeKey") or "").partition(" ")
+    path = event.get("rawPath") or template or "/"
+    return {**event, "requestContext": {"stage": "$default", "http": {"method": method or "GET", "path": path}}}
+
+
+def json_response(status: int, body: Mapping[str, Any] | list[Any] | str, headers: Mapping[str, str] | None = None,
+                  *, sort_keys: bool = False) -> Response:
+    text = body if isinstance(body, str) else json.dumps(body, sort_keys=sort_keys, separators=(",", ":"))
+    return Response(status_code=status, content_type=JSON, body=text, headers=dict(headers or {}))
