@@ -1,5 +1,5 @@
 """The embedded warehouse of the local stack: DuckDB with Fivetran-shaped tables (every synced table carries
-`_fivetran_synced` and `_fivetran_deleted`), where the approved recovery SQL really runs.
+`_fivetran_synced`, `_fivetran_deleted` and `_fivetran_id`), where the approved recovery SQL really runs.
 
     warehouse = EmbeddedWarehouse()                      # in memory; EmbeddedWarehouse(path) for a file
     warehouse.create_from_schema_config(sim.schema_config("vivid_lantern"))
@@ -15,10 +15,10 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fivetran_recovery.recovery_sql import TableRef, duplicate_count_sql
+from fivetran_recovery.recovery_sql import TableRef, duplicate_groups_sql
 from fivetran_recovery.recovery_sql.warehouse import DuckDBWarehouse
 
-SYSTEM_COLUMNS = {"_fivetran_synced": "TIMESTAMP", "_fivetran_deleted": "BOOLEAN"}
+SYSTEM_COLUMNS = {"_fivetran_synced": "TIMESTAMP", "_fivetran_deleted": "BOOLEAN", "_fivetran_id": "VARCHAR"}
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -59,17 +59,23 @@ class EmbeddedWarehouse:
         self.primary_keys[(schema, table)] = list(primary_key)
 
     def create_from_schema_config(self, schema_config: Mapping[str, Any]) -> list[tuple[str, str]]:
-        """One table per enabled table of a Fivetran schema config (columns typed VARCHAR, keys from
-        `is_primary_key`)."""
+        """One table per enabled table of a Fivetran schema config, named as in the destination
+        (`name_in_destination`), columns typed VARCHAR, keys from `is_primary_key`."""
         created = []
         for schema, entry in (schema_config.get("schemas") or {}).items():
+            dest_schema = entry.get("name_in_destination") or schema
             for table, config in (entry.get("tables") or {}).items():
                 if config.get("enabled") is False:
                     continue
-                columns = config.get("columns") or {}
+                columns = {
+                    (v.get("name_in_destination") or c): v
+                    for c, v in (config.get("columns") or {}).items()
+                    if v.get("enabled") is not False
+                }
                 keys = [c for c, v in columns.items() if v.get("is_primary_key")] or list(columns)[:1]
-                self.create_table(schema, table, {c: "VARCHAR" for c in columns}, keys)
-                created.append((schema, table))
+                dest_table = config.get("name_in_destination") or table
+                self.create_table(dest_schema, dest_table, {c: "VARCHAR" for c in columns}, keys)
+                created.append((dest_schema, dest_table))
         return created
 
     def insert(self, schema: str, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -97,11 +103,20 @@ class EmbeddedWarehouse:
                 row.update({k: str(key) for k in pk})
                 row["_fivetran_synced"] = base + timedelta(minutes=copy)
                 row["_fivetran_deleted"] = False
+                row["_fivetran_id"] = f"{table}-{key}-{copy}"
                 rows.append(row)
         self.insert(schema, table, rows)
 
+    def execute(self, sql: str) -> None:
+        with self._lock:
+            self._con.execute(sql)
+
+    def scalar(self, sql: str) -> Any:
+        with self._lock:
+            return self._con.execute(sql).fetchone()[0]
+
     def duplicate_keys(self, schema: str, table: str) -> int:
-        sql = duplicate_count_sql("duckdb", TableRef(schema, table), self.primary_keys[(schema, table)])
+        sql = duplicate_groups_sql("duckdb", TableRef(schema, table), self.primary_keys[(schema, table)])
         with self._lock:
             return int(self._con.execute(sql).fetchone()[0])
 

@@ -178,7 +178,9 @@ def test_given_duplicate_keys_then_dry_run_shows_the_exact_sql() -> None:
         config=RecoveryConfig.from_env({"WAREHOUSE_DIALECT": "duckdb"}),
     )
     sql = [c["sql"] for c in workflow["plan"]["steps"][0]["calls"]]
-    assert any("QUALIFY ROW_NUMBER() OVER (PARTITION BY id ORDER BY _fivetran_synced DESC) = 1" in s for s in sql)
+    qualify = 'QUALIFY ROW_NUMBER() OVER (PARTITION BY "id" ORDER BY "_fivetran_synced" DESC) = 1'
+    assert any(qualify in s for s in sql)
+    assert sql[0].startswith('CREATE TABLE "sales"."orders__bak_')  # the backup comes first
     assert workflow["decision"]["path"] == "approval"
 
 

@@ -342,11 +342,12 @@ def test_given_duplicate_keys_when_sql_approved_then_runs_in_warehouse_and_verif
         for r in harness.services.audit.for_incident("inc-dup")
         if r.detail.get("action") == "run_recovery_sql" and r.kind == "action"
     )
-    assert sql_action.detail["result"]["response"] == {
-        "duplicate_keys_before": 3,
-        "duplicate_keys_after": 0,
-        "statements": 6,
-    }
+    response = sql_action.detail["result"]["response"]
+    assert response["preview"] == {"rows_before": 6, "duplicate_rows": 3, "survivors": 3}
+    assert {c["name"]: c["actual"] for c in response["checks"]} == {"duplicate_keys": 0, "rows_after": 3}
+    assert response["backup"].startswith("public.orders__bak_") and response["undo"]  # the way back, on record
+    started = next(r for r in harness.services.audit.for_incident("inc-dup") if r.kind == "workflow_started")
+    assert started.detail["sql_preview"][0]["counts"]["duplicate_rows"] == 3  # previewed before the approval
     _report(harness, "duplicate_keys_sql", "inc-dup", "vivid_lantern", output["outcome"])
 
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from fivetran_recovery.approvals.auth import ApproverDirectory, AuthError, verify_slack_request
 from fivetran_recovery.approvals.store import ApprovalConflict
 from fivetran_recovery.notifiers.base import Notice
+from fivetran_recovery.recovery_sql.execution import preview_lines
 from fivetran_recovery.workflow.secrets import SecretMissing, field
 from fivetran_recovery.workflow.services import Services
 
@@ -81,7 +82,7 @@ class ApprovalService:
             title=f"Approval needed: {workflow['playbook']['title']}",
             summary=workflow["rca"]["summary"],
             rca=workflow["rca"],
-            planned_actions=list(workflow["dry_run"]),
+            planned_actions=list(workflow["dry_run"]) + preview_lines(workflow),  # SQL preview beside the SQL
             reasons=reasons,
         )
         record = self.s.approvals.create(

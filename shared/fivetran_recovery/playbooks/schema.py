@@ -140,6 +140,8 @@ _ALLOWED_PARAMS: dict[Action, set[str]] = {
     Action.ESCALATE: {"reason"},
 }
 
+# Recovery-SQL templates a plan can fill from structured context alone (table, primary keys, affected column).
+PLAN_TEMPLATES = ("dedup_primary_key", "dedup_latest", "drop_and_resync", "json_quarantine")
 SYNC_FREQUENCIES = (1, 5, 15, 30, 60, 120, 180, 360, 480, 720, 1440)
 
 
@@ -170,8 +172,8 @@ def _validate_params(action: Action, params: dict[str, Any]) -> None:
             raise ValueError("update_schema_config: give schema_change_handling and/or exclude")
     if action is Action.WAIT and "seconds" not in params and params.get("until") != "rescheduled_for":
         raise ValueError("wait: give seconds, or until: rescheduled_for")
-    if action is Action.RUN_RECOVERY_SQL and params.get("template") not in ("dedup_primary_key",):
-        raise ValueError("run_recovery_sql: template must be dedup_primary_key")
+    if action is Action.RUN_RECOVERY_SQL and params.get("template") not in PLAN_TEMPLATES:
+        raise ValueError(f"run_recovery_sql: template must be one of {', '.join(PLAN_TEMPLATES)}")
 
 
 class Match(BaseModel):

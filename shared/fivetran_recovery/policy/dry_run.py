@@ -10,7 +10,8 @@ from typing import Any
 
 from fivetran_recovery.models.workflow import PlannedCall, PlanStep
 from fivetran_recovery.playbooks.schema import SYNC_FREQUENCIES, Action, Step
-from fivetran_recovery.recovery_sql import TableRef, dedup_primary_key
+from fivetran_recovery.recovery_sql import TableRef
+from fivetran_recovery.recovery_sql.library import build
 from fivetran_recovery.workflow.context import PlanContext
 
 API = "/v1/connections"
@@ -26,7 +27,7 @@ def relaxed_frequency(current: int | None, factor: float) -> int:
     return next((f for f in SYNC_FREQUENCIES if f >= wanted), SYNC_FREQUENCIES[-1])
 
 
-def _calls(step: Step, ctx: PlanContext) -> tuple[list[PlannedCall], str | None, dict[str, Any]]:
+def _calls(step: Step, ctx: PlanContext, index: int = 0) -> tuple[list[PlannedCall], str | None, dict[str, Any]]:
     """(calls, why unresolved, resolved params)."""
     base = f"{API}/{ctx.connection_id}"
     p = dict(step.params)
@@ -61,7 +62,7 @@ def _calls(step: Step, ctx: PlanContext) -> tuple[list[PlannedCall], str | None,
         case Action.CREATE_CONNECT_CARD:
             return [_api("POST", f"{base}/connect-card", {"connect_card_config": p})], None, p
         case Action.RUN_RECOVERY_SQL:
-            return _sql_calls(ctx, p)
+            return _sql_calls(ctx, p, index)
         case _:
             return [], None, p
 
@@ -87,21 +88,34 @@ def _schema_config_calls(
     return [_api("PATCH", f"{base}/schemas", body)], None, body
 
 
-def _sql_calls(ctx: PlanContext, params: dict[str, Any]) -> tuple[list[PlannedCall], str | None, dict[str, Any]]:
+def _sql_calls(
+    ctx: PlanContext, params: dict[str, Any], index: int = 0
+) -> tuple[list[PlannedCall], str | None, dict[str, Any]]:
+    """The recovery script from the template library, filled from structured context only; the whole script
+    (backup, undo, checks) rides in the params so what is approved is what runs."""
     targets = [(schema, table) for schema, tables in ctx.tables.items() for table in tables]
     if len(targets) != 1:
         why = "exactly one affected table must be named" if targets else "no affected table is named"
         return [], f"{why}; the recovery SQL needs its target", params
-    if not ctx.primary_keys:
+    template = params.get("template", "dedup_latest")
+    table = TableRef(*targets[0])
+    filled: dict[str, Any] = {"keys": ctx.primary_keys}
+    if template in ("dedup_primary_key", "dedup_latest") and not ctx.primary_keys:
         return [], "the primary-key columns are not named in the failure; the recovery SQL needs them", params
-    script = dedup_primary_key(ctx.dialect, TableRef(*targets[0]), ctx.primary_keys)
-    calls = [PlannedCall(kind="sql", dialect=script.dialect, sql=statement) for statement in script.statements]
-    resolved = {**params, "schema": targets[0][0], "table": targets[0][1], "keys": ctx.primary_keys}
-    return calls, None, {**resolved, "dialect": ctx.dialect}
+    if template == "json_quarantine":
+        columns = (ctx.columns.get(table.schema) or {}).get(table.table) or []
+        if len(columns) != 1:
+            return [], "exactly one affected column must be named for the JSON quarantine", params
+        filled["column"] = columns[0]
+    token = f"{ctx.incident_id or ctx.connection_id}:{index}"
+    script = build(template, ctx.dialect, table, filled, token)
+    calls = [PlannedCall(kind="sql", dialect=script.dialect, sql=statement) for statement in script.sql]
+    resolved = {**params, "schema": table.schema, "table": table.table, "keys": ctx.primary_keys}
+    return calls, None, {**resolved, "dialect": ctx.dialect, "script": script.as_dict()}
 
 
 def render_step(step: Step, index: int, ctx: PlanContext) -> PlanStep:
-    calls, unresolved, params = _calls(step, ctx)
+    calls, unresolved, params = _calls(step, ctx, index)
     writes = step.traits.is_write
     if step.action is Action.RESYNC_TABLES and unresolved:
         # Without a table scope, the honest fallback is a full re-sync: high risk, a human decides.

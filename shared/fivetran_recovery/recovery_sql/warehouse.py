@@ -19,6 +19,10 @@ class Warehouse(Protocol):
 
     def scalar(self, sql: str) -> Any: ...
 
+    def rows(self, sql: str) -> list[tuple[Any, ...]]: ...
+
+    def explain(self, sql: str) -> str | None: ...
+
 
 class DuckDBWarehouse:
     """DuckDB by file path (a connection per call) or over a shared connection (a cursor per call)."""
@@ -50,13 +54,22 @@ class DuckDBWarehouse:
         finally:
             con.close()
 
-    def scalar(self, sql: str) -> Any:
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
         con = self._connect()
         try:
-            row = con.execute(sql).fetchone()
-            return row[0] if row else None
+            return [tuple(r) for r in con.execute(sql).fetchall()]
+        except Exception as exc:
+            raise WarehouseError(f"query failed: {type(exc).__name__}: {exc}") from None
         finally:
             con.close()
+
+    def scalar(self, sql: str) -> Any:
+        rows = self.rows(sql)
+        return rows[0][0] if rows else None
+
+    def explain(self, sql: str) -> str | None:
+        """DuckDB's physical plan of the statement (nothing runs)."""
+        return "\n".join(str(r[-1]) for r in self.rows(f"EXPLAIN {sql}"))
 
 
 def warehouse_from_url(url: str | None) -> Warehouse | None:

@@ -14,7 +14,7 @@ from fivetran_recovery.models.workflow import PlanStep
 from fivetran_recovery.notifiers.base import Notice
 from fivetran_recovery.playbooks.schema import Action
 from fivetran_recovery.policy.human import parse_time
-from fivetran_recovery.recovery_sql import TableRef, duplicate_count_sql
+from fivetran_recovery.recovery_sql.execution import run_script
 
 # Actions that may be repeated after an interrupted attempt without harm.
 REPEATABLE = frozenset(
@@ -217,16 +217,9 @@ class ActionExecutor:
         statements = [c.sql for c in step.calls if c.kind == "sql" and c.sql]
         if not statements:
             raise RuntimeError("the plan has no SQL for this step")
-        table = TableRef(step.params["schema"], step.params["table"])
-        count_sql = duplicate_count_sql(self.warehouse.dialect, table, step.params["keys"])
-        before = int(self.warehouse.scalar(count_sql) or 0)
-        self.warehouse.execute(statements)
-        after = int(self.warehouse.scalar(count_sql) or 0)
-        return StepResult(
-            "done",
-            f"duplicate keys: {before} before, {after} after",
-            response={"duplicate_keys_before": before, "duplicate_keys_after": after, "statements": len(statements)},
-        )
+        ran = run_script(step.params, statements, self.warehouse)
+        # A failed check fails the step (blocked: escalated); the backup and undo are in the response.
+        return StepResult("done" if ran["verified"] else "blocked", ran["detail"], response=ran["response"])
 
     def _notice(self, action: Action, step: PlanStep, workflow: dict[str, Any]) -> StepResult:
         kind = {Action.NOTIFY_OWNER: "owner_action", Action.OPEN_TICKET: "ticket", Action.ESCALATE: "escalation"}[

@@ -12,6 +12,7 @@ from fivetran_recovery.models.workflow import PlanStep
 from fivetran_recovery.playbooks.schema import Action, Precondition
 from fivetran_recovery.policy.dry_run import resolve_step
 from fivetran_recovery.policy.human import parse_time, recent_human_change
+from fivetran_recovery.recovery_sql.execution import plan_previews
 from fivetran_recovery.remediation.actions import (
     ActionExecutor,
     StepResult,
@@ -50,6 +51,7 @@ class RemediationService:
         reason = self._precondition_failure(workflow)
         if reason:
             return self._stop(workflow, reason)
+        previews = plan_previews(workflow, lambda: self.s.warehouse)  # recovery SQL: dry run before any approval
         self.s.audit.append(
             chain_id=cid,
             incident_id=incident,
@@ -60,11 +62,12 @@ class RemediationService:
                 "decision": workflow["decision"],
                 "playbook": workflow["playbook"],
                 "steps": workflow["dry_run"],
+                **({"sql_preview": previews} if previews else {}),
             },
         )
         status = "awaiting_approval" if workflow["decision"]["path"] == "approval" else "remediating"
         self.s.records.set_status(incident, status, f"recovery workflow started ({workflow['playbook']['id']})")
-        return {"proceed": True}
+        return {"proceed": True, **({"sql_preview": previews} if previews else {})}
 
     def _stop(self, workflow: dict[str, Any], reason: str, **extra: Any) -> dict[str, Any]:
         self.s.audit.append(

@@ -74,6 +74,7 @@ def build_workflow_input(
         primary_keys=primary_keys(diagnosis, event, schema_config, tables),
         columns=affected_columns(diagnosis, event),
         dialect=config.warehouse_dialect,
+        incident_id=incident_id,
     )
     steps = [render_step(step, i, context) for i, step in enumerate(playbook.steps)]
     human = recent_human_change(

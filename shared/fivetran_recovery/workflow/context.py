@@ -35,6 +35,7 @@ class PlanContext:
     primary_keys: list[str] = field(default_factory=list)
     columns: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     dialect: str = "snowflake"
+    incident_id: str = ""  # names the backups a recovery script keeps
 
     @property
     def schedule_type(self) -> str | None:

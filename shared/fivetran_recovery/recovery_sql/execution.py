@@ -1,0 +1,95 @@
+"""A planned recovery-SQL step, run the one way: the approved script (never rebuilt), previewed again just
+before it runs, its backup taken, executed, checked. The result carries the backup's name and the undo script,
+so the audit record of the action holds the way back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fivetran_recovery.recovery_sql.identifiers import TableRef
+from fivetran_recovery.recovery_sql.library import build
+from fivetran_recovery.recovery_sql.runner import Preview, ScriptMismatch, ScriptRunner
+from fivetran_recovery.recovery_sql.script import RecoveryScript
+
+
+def planned_script(params: Mapping[str, Any], token: str = "") -> RecoveryScript:
+    """The script a plan step carries (older plans carry only its parameters: it is rebuilt from them)."""
+    if params.get("script"):
+        return RecoveryScript.from_dict(params["script"])
+    table = TableRef(params["schema"], params["table"], params.get("project"))
+    return build(params.get("template", "dedup_latest"), params["dialect"], table, params, token)
+
+
+def preview_script(params: Mapping[str, Any], warehouse: Any) -> Preview:
+    return ScriptRunner(warehouse).preview(planned_script(params))
+
+
+def run_script(params: Mapping[str, Any], approved_sql: Sequence[str], warehouse: Any) -> dict[str, Any]:
+    """Runs the step's script; raises ScriptMismatch when it is not exactly the approved SQL."""
+    script = planned_script(params)
+    if approved_sql and list(approved_sql) != script.sql:
+        raise ScriptMismatch("the script to run differs from the SQL that was planned and approved")
+    runner = ScriptRunner(warehouse)
+    preview = runner.preview(script)
+    outcome = runner.execute(script, preview)
+    failed = [c for c in outcome.checks if not c["passed"]]
+    results = ", ".join(f"{c['name']}={c['actual']}" for c in outcome.checks)
+    detail = (
+        f"{script.template}: verified ({results})"
+        if outcome.verified
+        else "verification failed: " + ", ".join(f"{c['name']} {c['actual']} != {c['expected']}" for c in failed)
+    )
+    return {
+        "verified": outcome.verified,
+        "detail": detail + (f"; backup {outcome.backup}" if outcome.backup else ""),
+        "response": {
+            "template": script.template,
+            "draft": script.draft,
+            "preview": preview.counts,
+            "checks": outcome.checks,
+            "backup": outcome.backup,
+            "statements": outcome.statements,
+            "undo": list(script.undo),
+            "script": script.as_dict(),
+        },
+    }
+
+
+def undo_script(script: Mapping[str, Any], warehouse: Any) -> dict[str, Any]:
+    """Runs a stored script's undo (the "roll back this action" of a recovery-SQL step)."""
+    recovery = RecoveryScript.from_dict(dict(script))
+    outcome = ScriptRunner(warehouse).undo(recovery)
+    return {"verified": outcome.verified, "checks": outcome.checks, "backup": outcome.backup,
+            "statements": outcome.statements}
+
+
+def plan_previews(workflow: Mapping[str, Any], get_warehouse: Any) -> list[dict[str, Any]]:
+    """The dry run of every recovery-SQL step of a plan (run by remediate's begin, before any approval): counts
+    per statement and EXPLAIN, shown to the approver beside the SQL. `get_warehouse` is called only if a step
+    needs it."""
+    previews = []
+    for step in workflow["plan"]["steps"]:
+        if step["action"] != "run_recovery_sql" or step.get("unresolved"):
+            continue
+        warehouse = get_warehouse() if callable(get_warehouse) else get_warehouse
+        entry: dict[str, Any] = {"step": step["index"]}
+        if warehouse is None:
+            entry["error"] = "no warehouse configured: no preview"
+        else:
+            try:
+                preview = preview_script(step["params"], warehouse)
+                entry.update(preview.as_dict(), lines=preview.lines())
+            except Exception as exc:  # a preview that cannot run is shown as such; the step will fail too
+                entry["error"] = f"preview failed: {type(exc).__name__}"
+        previews.append(entry)
+    return previews
+
+
+def preview_lines(workflow: Mapping[str, Any]) -> list[str]:
+    """The preview lines begin computed, for approval requests and pages."""
+    previews = ((workflow.get("begin") or {}).get("value") or {}).get("sql_preview") or []
+    lines: list[str] = []
+    for entry in previews:
+        lines.extend(entry.get("lines") or [f"[{entry['step']}] preview: {entry.get('error', 'none')}"])
+    return lines
