@@ -96,11 +96,9 @@ class VerificationService:
 
     def _duplicates_left(self, workflow: dict[str, Any]) -> int:
         warehouse = self.s.warehouse
-        sql_steps = [
-            s
-            for s in workflow["plan"]["steps"]
-            if s["action"] == "run_recovery_sql" and s["params"].get("template") in ("dedup_primary_key", "dedup_latest")
-        ]
+        dedup = ("dedup_primary_key", "dedup_latest")
+        steps = workflow["plan"]["steps"]
+        sql_steps = [s for s in steps if s["action"] == "run_recovery_sql" and s["params"].get("template") in dedup]
         if warehouse is None or not sql_steps:
             return 0
         p = sql_steps[0]["params"]
