@@ -117,8 +117,8 @@ class LocalStack:
         from aws_lambda_powertools.utilities import parameters
         from moto import mock_aws
 
+        from fivetran_recovery.config import get_recovery_config
         from fivetran_recovery.settings import get_settings
-        from fivetran_recovery.workflow.config import get_recovery_config
         from local.defaults import webhook_secret
         from local.gateway import LocalGateway
         from local.poller import SqsPoller

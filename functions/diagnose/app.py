@@ -22,7 +22,7 @@ _state: dict[str, Any] = {}
 
 def _service() -> Any:
     if "service" not in _state:
-        from fivetran_recovery.diagnose.wiring import build_service
+        from fivetran_recovery.composition.diagnose import build_service
 
         _state["service"] = build_service()
     return _state["service"]

@@ -12,6 +12,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 
+from fivetran_recovery.composition.ingest import ingest_webhook
 from fivetran_recovery.ingest import IngestWebhook, route_webhook
 from fivetran_recovery.settings import get_settings
 
@@ -33,7 +34,7 @@ def use_ingest(ingest: IngestWebhook | None) -> None:
 def _get_ingest() -> IngestWebhook:
     global _ingest
     if _ingest is None:
-        _ingest = IngestWebhook.from_settings(get_settings(), logger=logger, metrics=metrics)
+        _ingest = ingest_webhook(get_settings(), logger=logger, metrics=metrics)
     return _ingest
 
 

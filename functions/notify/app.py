@@ -12,15 +12,15 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from fivetran_recovery.workflow.notify import NotifyService
-from fivetran_recovery.workflow.services import LazyServices
+from fivetran_recovery.composition import LazyAdapters
+from fivetran_recovery.composition.notify import notify_service
 
 logger = Logger()
 metrics = Metrics()
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
-_services = LazyServices()
-use_services = _services.use  # tests and the local stack put their own adapters in
+_adapters = LazyAdapters()
+use_adapters = _adapters.use  # tests and the local stack put their own adapters in
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -30,7 +30,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     logger.append_keys(
         incident_id=workflow.get("incident_id"), connection_id=workflow.get("connection_id"), kind=event.get("kind")
     )
-    result = NotifyService(_services.get()).handle(event)
+    result = notify_service(_adapters.get()).handle(event)
     metrics.add_metric(name=f"Notify_{event.get('kind')}", unit=MetricUnit.Count, value=1)
     logger.info("notified", extra={"channels": result.get("channels")})
     return result

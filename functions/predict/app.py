@@ -16,15 +16,10 @@ _state: dict[str, Any] = {}
 
 def _service() -> Any:
     if "service" not in _state:
-        from fivetran_recovery.prediction.service import PredictService
-        from fivetran_recovery.prediction.store import DynamoRiskStore
-        from fivetran_recovery.workflow.services import Services
+        from fivetran_recovery.composition import Adapters
+        from fivetran_recovery.composition.predict import predict_service
 
-        services = Services()
-        _state["service"] = PredictService(
-            fivetran=services.fivetran, history=services.history,
-            risks=DynamoRiskStore(services.table(services.settings.incidents_table)), clock=services.clock,
-        )
+        _state["service"] = predict_service(Adapters())
     return _state["service"]
 
 

@@ -9,15 +9,15 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from fivetran_recovery.remediation import RemediationService
-from fivetran_recovery.workflow.services import LazyServices
+from fivetran_recovery.composition import LazyAdapters
+from fivetran_recovery.composition.remediate import remediation_service
 
 logger = Logger()
 metrics = Metrics()
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
-_services = LazyServices()
-use_services = _services.use  # tests and the local stack put their own adapters in
+_adapters = LazyAdapters()
+use_adapters = _adapters.use  # tests and the local stack put their own adapters in
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -31,7 +31,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         op=op,
         step=(workflow.get("cursor") or {}).get("index"),
     )
-    service = RemediationService(_services.get())
+    service = remediation_service(_adapters.get())
     if op == "begin":
         result = service.begin(workflow)
         metrics.add_metric(

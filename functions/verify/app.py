@@ -8,15 +8,15 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from fivetran_recovery.verification import VerificationService
-from fivetran_recovery.workflow.services import LazyServices
+from fivetran_recovery.composition import LazyAdapters
+from fivetran_recovery.composition.verify import verification_service
 
 logger = Logger()
 metrics = Metrics()
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
-_services = LazyServices()
-use_services = _services.use  # tests and the local stack put their own adapters in
+_adapters = LazyAdapters()
+use_adapters = _adapters.use  # tests and the local stack put their own adapters in
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -24,7 +24,7 @@ use_services = _services.use  # tests and the local stack put their own adapters
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     workflow = event["workflow"]
     logger.append_keys(incident_id=workflow["incident_id"], connection_id=workflow["connection_id"])
-    result = VerificationService(_services.get()).verify(
+    result = verification_service(_adapters.get()).verify(
         workflow, attempt=int(event.get("attempt", 0)), max_attempts=int(event.get("max_attempts", 1))
     )
     metrics.add_metric(name=f"Verification_{result['status']}", unit=MetricUnit.Count, value=1)

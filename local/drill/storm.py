@@ -349,9 +349,9 @@ def _problems(outcome: StormOutcome, scenario: StormScenario) -> list[str]:
 
 def run_in_memory(seed: int = 6, *, config_dir: str | None = None) -> StormOutcome:
     """The storm through a Triage on in-memory stores with the repo's config files (no AWS, no network)."""
+    from fivetran_recovery.config import resolve_config_dir
     from fivetran_recovery.stores.memory import InMemoryCorrelationStore, InMemoryDigestStore, InMemoryIncidentStore
     from fivetran_recovery.triage.calendar import MaintenanceCalendar
-    from fivetran_recovery.triage.factory import resolve_config_dir
     from fivetran_recovery.triage.routing import Routing
 
     directory = resolve_config_dir(config_dir)

@@ -55,8 +55,8 @@ def _observation(stack: LocalStack, incidents: dict) -> StormObservation:
 
 
 def play_storm(stack: LocalStack, result: ScenarioResult) -> None:
-    from fivetran_recovery.stores.dynamodb_incidents import DynamoDigestStore, DynamoIncidentStore
-    from fivetran_recovery.workflow.services import Services
+    from fivetran_recovery.composition import Adapters
+    from fivetran_recovery.stores.dynamodb_incidents import DynamoDigestStore
 
     scenario = storm_scenario(SEED)
     shift = datetime.now(UTC) - min(e.created for e in scenario.events)
@@ -71,9 +71,9 @@ def play_storm(stack: LocalStack, result: ScenarioResult) -> None:
             statuses[status] = statuses.get(status, 0) + 1
     stack.wait_for_executions(timeout=120, until=("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "RUNNING"))
 
-    services = Services()
-    store = DynamoIncidentStore(client=services.dynamodb_client, table_name=services.settings.incidents_table)
-    digest = DynamoDigestStore(client=services.dynamodb_client, table_name=services.settings.incidents_table)
+    adapters = Adapters()
+    store = adapters.incidents
+    digest = DynamoDigestStore(client=adapters.dynamodb_client, table_name=adapters.settings.incidents_table)
     scenario.events = [e.model_copy(update={"created": e.created + shift}) for e in scenario.events]
     incidents = {i.id: i for c in scenario.storm_connections + scenario.unrelated_connections
                  + scenario.flaky_connections for i in store.list_by_connection(c, limit=100)}

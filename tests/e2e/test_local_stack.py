@@ -36,9 +36,9 @@ def test_given_failure_webhook_when_stack_runs_then_remediated_verified_and_audi
         assert kinds[0] == "diagnosis" and "action" in kinds and "verification" in kinds
         actions = [json.loads(r["detail_json"]) for r in records if r["kind"] == "action"]
         assert all("before" in a and "after" in a for a in actions)
-        from fivetran_recovery.workflow.services import Services
+        from fivetran_recovery.composition import Adapters
 
-        assert Services().audit.verify_chain(connection).ok
+        assert Adapters().audit.verify_chain(connection).ok
     assert "verify: workflow SUCCEEDED" in out.getvalue()
 
 

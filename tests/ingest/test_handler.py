@@ -251,14 +251,15 @@ def test_given_tracing_enabled_when_imported_then_tracer_created():
 
 
 def test_given_settings_when_wired_then_limits_and_adapters_come_from_them():
+    from fivetran_recovery.composition.ingest import ingest_webhook
     from fivetran_recovery.ingest import SqsEventQueue
     from fivetran_recovery.settings import Settings
 
     settings = Settings.from_env(
         {}, events_queue_url="https://sqs.us-east-1.amazonaws.com/1/events.fifo", max_webhook_bytes=1234
     )
-    wired = IngestWebhook.from_settings(settings)
+    wired = ingest_webhook(settings)
     assert wired.max_body_bytes == 1234 and isinstance(wired._queue, SqsEventQueue)
     assert isinstance(wired._secrets, SecretsManagerWebhookSecretProvider)
     with pytest.raises(ValueError, match="EVENTS_QUEUE_URL"):
-        IngestWebhook.from_settings(Settings.from_env({}))
+        ingest_webhook(Settings.from_env({}))

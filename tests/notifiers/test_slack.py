@@ -119,9 +119,8 @@ def test_monitor_notice_has_no_buttons() -> None:
 
 
 def test_given_missing_slack_secret_then_channel_skipped_and_console_fallback() -> None:
+    from fivetran_recovery.config import RecoveryConfig, StaticSecrets
     from fivetran_recovery.notifiers import ConsoleNotifier, build_notifiers
-    from fivetran_recovery.workflow.config import RecoveryConfig
-    from fivetran_recovery.workflow.secrets import StaticSecrets
 
     config = RecoveryConfig.from_env({"NOTIFIERS": "slack"})
     built = build_notifiers(config, StaticSecrets({"s": {"signing_secret": "x"}}), slack_secret_id="s")

@@ -16,7 +16,7 @@ def test_given_sqs_sample_when_diagnose_handles_it_then_no_batch_item_fails_and_
     monkeypatch.setenv("NOTIFIERS", "console")
     monkeypatch.setenv("PAGERDUTY_SECRET_ID", "")
     monkeypatch.setenv("FIVETRAN_API_URL", "http://127.0.0.1:9/v1")  # unreachable: context gathering must cope
-    from fivetran_recovery.workflow.config import get_recovery_config
+    from fivetran_recovery.config import get_recovery_config
 
     get_recovery_config.cache_clear()
     event = json.loads((EVENTS / "sqs" / "diagnose_batch.json").read_text())

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from fivetran_recovery.config import resolve_config_dir
 from fivetran_recovery.models.incident import Criticality
 from fivetran_recovery.triage.calendar import (
     CalendarConfigError,
@@ -14,7 +15,6 @@ from fivetran_recovery.triage.calendar import (
     MaintenanceConfig,
     load_maintenance_config,
 )
-from fivetran_recovery.triage.factory import resolve_config_dir
 from fivetran_recovery.triage.routing import Routing, RoutingConfigError, load_owners_config
 from fivetran_recovery.triage.status_feed import StatusFeedConfigError, load_status_feeds
 

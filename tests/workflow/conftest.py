@@ -20,9 +20,9 @@ def workflow_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     from aws_lambda_powertools.utilities import parameters
     from moto import mock_aws
 
+    from fivetran_recovery.config import get_recovery_config
     from fivetran_recovery.playbooks.registry import default_registry
     from fivetran_recovery.settings import get_settings
-    from fivetran_recovery.workflow.config import get_recovery_config
     from local.aws import MOTO_CONFIG, create_resources
     from local.defaults import local_secrets
 

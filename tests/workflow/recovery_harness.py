@@ -19,14 +19,14 @@ from typing import Any
 import boto3
 import httpx
 
+from fivetran_recovery.composition import Adapters
+from fivetran_recovery.config import RecoveryConfig
 from fivetran_recovery.fivetran import FivetranClient
 from fivetran_recovery.models.diagnosis import Diagnosis
 from fivetran_recovery.notifiers import Dispatcher, OutboxNotifier
 from fivetran_recovery.playbooks.registry import default_registry
 from fivetran_recovery.settings import Settings
 from fivetran_recovery.workflow import build_workflow_input
-from fivetran_recovery.workflow.config import RecoveryConfig
-from fivetran_recovery.workflow.services import Services
 from local.lambda_runtime import InProcessLambdas
 from local.simulator import FivetranSimulator
 
@@ -37,7 +37,7 @@ WORKFLOW_FUNCTIONS = ("notify", "approve", "remediate", "verify")
 class Harness:
     resources: Any
     sim: FivetranSimulator
-    services: Services
+    adapters: Adapters  # the harness's composition root: every handler is wired from it
     lambdas: InProcessLambdas
     outbox: OutboxNotifier
     verify_advance: float = 900.0
@@ -99,8 +99,8 @@ class Harness:
             criticality=criticality,
             connection=connection,
             event=event,
-            settings=self.services.settings,
-            config=self.services.config,
+            settings=self.adapters.settings,
+            config=self.adapters.config,
             schema_config=self.sim.schema_config(connection_id),
         )
         self.started[incident_id] = time.monotonic()
@@ -196,15 +196,15 @@ def build_harness(resources: Any, sim: FivetranSimulator, *, warehouse: Any = No
         http_client=httpx.Client(transport=_Timed(sim.transport(), write_times)),
         sleep=lambda _s: None,
     )
-    services = Services(settings=settings, config=config, clock=sim.now).override(
+    adapters = Adapters(settings=settings, config=config, clock=sim.now).override(
         fivetran=client, dispatcher=Dispatcher([outbox]), warehouse=warehouse
     )
     lambdas = InProcessLambdas(specs=resources.functions)
     harness = Harness(
-        resources=resources, sim=sim, services=services, lambdas=lambdas, outbox=outbox, write_times=write_times
+        resources=resources, sim=sim, adapters=adapters, lambdas=lambdas, outbox=outbox, write_times=write_times
     )
     for name in WORKFLOW_FUNCTIONS:
-        inspect.unwrap(lambdas.handler(name)).__globals__["use_services"](services)
+        inspect.unwrap(lambdas.handler(name)).__globals__["use_adapters"](adapters)
     for name in WORKFLOW_FUNCTIONS:
         lambdas._handlers[lambdas._spec(name).name] = _recording(harness, name, lambdas.handler(name))
     return harness

@@ -10,8 +10,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from fivetran_recovery.approvals import ApprovalService, ApproverDirectory, AuthError
+from fivetran_recovery.approvals import ApproverDirectory, AuthError
 from fivetran_recovery.approvals.api import route
+from fivetran_recovery.composition.approve import approval_service
 from local.defaults import LOCAL_APPROVER_TOKEN, LOCAL_SLACK_SIGNING_SECRET
 
 AUTH = {"authorization": f"Bearer {LOCAL_APPROVER_TOKEN}"}
@@ -31,8 +32,8 @@ class RecordingSfn:
 @pytest.fixture
 def approvals(harness):
     sfn = RecordingSfn()
-    harness.services.override(sfn=sfn)
-    record = harness.services.approvals.create(
+    harness.adapters.override(sfn=sfn)
+    record = harness.adapters.approvals.create(
         incident_id="inc-9",
         connection_id="quiet_harbor",
         task_token="secret-task-token-123",
@@ -53,7 +54,7 @@ def call(harness, method: str, path: str, headers: dict | None = None, body: str
         "isBase64Encoded": False,
         "requestContext": {"http": {"method": method, "path": path}, "stage": "$default"},
     }
-    response = route(event, ApprovalService(harness.services))
+    response = route(event, approval_service(harness.adapters))
     return response["statusCode"], json.loads(response["body"])
 
 
@@ -92,7 +93,7 @@ def test_given_valid_approver_when_approving_then_workflow_resumes_once(approval
     status, body = decide(harness, approval_id, AUTH, "reject")
     assert status == 409 and body["status"] == "approved"
     assert len(sfn.calls) == 1
-    audit = [r for r in harness.services.audit.for_incident("inc-9") if r.kind == "approval"]
+    audit = [r for r in harness.adapters.audit.for_incident("inc-9") if r.kind == "approval"]
     assert [(r.actor, r.detail["decision"]) for r in audit] == [("local-approver", "approved")]
 
 
@@ -116,7 +117,7 @@ def test_given_forged_api_credentials_when_deciding_then_refused(approvals, head
     status, body = decide(harness, approval_id, headers)
     assert status == expected and "error" in body
     assert sfn.calls == []
-    assert harness.services.approvals.get(approval_id)["status"] == "pending"
+    assert harness.adapters.approvals.get(approval_id)["status"] == "pending"
 
 
 def test_given_bad_body_or_unknown_approval_then_clear_errors(approvals) -> None:
@@ -190,4 +191,4 @@ def test_given_resolution_for_a_plan_without_unresolved_steps_then_refused(appro
     body = json.dumps({"decision": "approve", "resolve": {"exclude_columns": {"s.t": ["c"]}}})
     status, answer = call(harness, "POST", f"/approvals/{approval_id}/decision", AUTH, body)
     assert status == 400 and "unresolved" in answer["error"]
-    assert sfn.calls == [] and harness.services.approvals.get(approval_id)["status"] == "pending"
+    assert sfn.calls == [] and harness.adapters.approvals.get(approval_id)["status"] == "pending"

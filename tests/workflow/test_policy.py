@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from fivetran_recovery.config import RecoveryConfig
 from fivetran_recovery.models.diagnosis import Diagnosis, Evidence
 from fivetran_recovery.playbooks.registry import default_registry
 from fivetran_recovery.policy import criticality_from_tags, effective_mode, recent_human_change, resolve
 from fivetran_recovery.settings import RolloutMode, Settings
 from fivetran_recovery.workflow import build_workflow_input
-from fivetran_recovery.workflow.config import RecoveryConfig
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 CONNECTION = {

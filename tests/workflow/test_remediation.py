@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from fivetran_recovery.composition.remediate import remediation_service
 from fivetran_recovery.models.diagnosis import Diagnosis
 from fivetran_recovery.playbooks.registry import default_registry
-from fivetran_recovery.remediation import PolicyViolation, RemediationService, StepInProgress, StepUnresolved
+from fivetran_recovery.remediation import PolicyViolation, StepInProgress, StepUnresolved
 from fivetran_recovery.workflow import build_workflow_input
 
 BLIP = Diagnosis(category="network", pattern="transient_network_blip", retryable=True, confidence=0.9)
@@ -31,8 +32,8 @@ def workflow_for(
         criticality="normal",
         connection=harness.sim.connection(connection),
         event={"event": "sync_end", "created": "2026-01-01T00:00:00Z"},
-        settings=harness.services.settings,
-        config=harness.services.config,
+        settings=harness.adapters.settings,
+        config=harness.adapters.config,
     )
 
 
@@ -42,7 +43,7 @@ def at_step(workflow: dict, index: int, **state) -> dict:
 
 def test_given_monitor_path_when_a_write_step_is_asked_then_refused_and_nothing_written(harness) -> None:
     workflow = workflow_for(harness, mode="monitor")
-    service = RemediationService(harness.services)
+    service = remediation_service(harness.adapters)
     with pytest.raises(PolicyViolation):
         service.step(at_step(workflow, 1))  # step 1 is sync_now
     assert harness.write_calls("quiet_harbor") == []
@@ -50,7 +51,7 @@ def test_given_monitor_path_when_a_write_step_is_asked_then_refused_and_nothing_
 
 def test_given_approval_required_step_without_recorded_approval_then_refused(harness) -> None:
     workflow = workflow_for(harness, mode="recommend")
-    service = RemediationService(harness.services)
+    service = remediation_service(harness.adapters)
     forged = {"status": "approved", "approval_id": "apr-forged", "approved_by": "mallory"}
     with pytest.raises(PolicyViolation, match="not on record"):
         service.step(at_step(workflow, 1, approval=forged))
@@ -61,7 +62,7 @@ def test_given_approval_required_step_without_recorded_approval_then_refused(har
 
 def test_given_approval_of_another_incident_then_refused(harness) -> None:
     workflow = workflow_for(harness, mode="recommend")
-    other = harness.services.approvals.create(
+    other = harness.adapters.approvals.create(
         incident_id="inc-other",
         connection_id="quiet_harbor",
         task_token="tok",
@@ -71,11 +72,11 @@ def test_given_approval_of_another_incident_then_refused(harness) -> None:
         rca={},
         reasons=[],
     )
-    harness.services.approvals.decide(
+    harness.adapters.approvals.decide(
         other["approval_id"], decision="approved", approver="ana", source="api", comment=""
     )
     with pytest.raises(PolicyViolation):
-        RemediationService(harness.services).step(
+        remediation_service(harness.adapters).step(
             at_step(workflow, 1, approval={"approval_id": other["approval_id"], "status": "approved"})
         )
     assert harness.write_calls("quiet_harbor") == []
@@ -83,12 +84,12 @@ def test_given_approval_of_another_incident_then_refused(harness) -> None:
 
 def test_given_a_step_retried_when_it_already_acted_then_it_acts_once(harness) -> None:
     workflow = workflow_for(harness)
-    service = RemediationService(harness.services)
+    service = remediation_service(harness.adapters)
     first = service.step(at_step(workflow, 1))
     again = service.step(at_step(workflow, 1))
     assert first["status"] == "done" and again["replayed"] is True
     assert [w["path"] for w in harness.write_calls("quiet_harbor")] == ["/v1/connections/quiet_harbor/sync"]
-    actions = [r for r in harness.services.audit.for_incident("inc-1") if r.kind == "action"]
+    actions = [r for r in harness.adapters.audit.for_incident("inc-1") if r.kind == "action"]
     assert len(actions) == 1
     assert actions[0].detail["before"]["sync_state"] and "after" in actions[0].detail
     assert actions[0].detail["calls"][0]["path"] == "/v1/connections/quiet_harbor/sync"
@@ -96,9 +97,9 @@ def test_given_a_step_retried_when_it_already_acted_then_it_acts_once(harness) -
 
 def test_given_a_step_claimed_by_a_running_invocation_then_in_progress(harness) -> None:
     workflow = workflow_for(harness)
-    harness.services.ledger.claim("inc-1#step#1", repeatable=True)
+    harness.adapters.ledger.claim("inc-1#step#1", repeatable=True)
     with pytest.raises(StepInProgress):
-        RemediationService(harness.services).step(at_step(workflow, 1))
+        remediation_service(harness.adapters).step(at_step(workflow, 1))
     assert harness.write_calls("quiet_harbor") == []
 
 
@@ -106,19 +107,19 @@ def test_given_fivetran_refuses_when_step_fails_then_a_retry_may_act(harness) ->
     # more 500s than the client's own bounded retries: the step fails, Fivetran answered, so it did not act
     harness.sim.faults.add("server_error", method="POST", path="/quiet_harbor/sync", status=500, count=4)
     workflow = workflow_for(harness)
-    service = RemediationService(harness.services)
+    service = remediation_service(harness.adapters)
     with pytest.raises(Exception, match="500"):
         service.step(at_step(workflow, 1))
     assert service.step(at_step(workflow, 1))["status"] == "done"
     statuses = [w["status"] for w in harness.write_calls("quiet_harbor")]
     assert statuses == [500, 500, 500, 500, 200]
-    assert any(r.kind == "action_failed" for r in harness.services.audit.for_incident("inc-1"))
+    assert any(r.kind == "action_failed" for r in harness.adapters.audit.for_incident("inc-1"))
 
 
 def test_given_unresolved_step_when_run_then_refused_before_any_call(harness) -> None:
     diagnosis = Diagnosis(category="schema_drift", pattern="column_type_change", retryable=False, confidence=0.9)
     workflow = workflow_for(harness, playbook="schema_change_breaking", connection="lunar_pebble", diagnosis=diagnosis)
-    approval = harness.services.approvals.create(
+    approval = harness.adapters.approvals.create(
         incident_id="inc-1",
         connection_id="lunar_pebble",
         task_token="tok",
@@ -128,29 +129,29 @@ def test_given_unresolved_step_when_run_then_refused_before_any_call(harness) ->
         rca={},
         reasons=[],
     )
-    harness.services.approvals.decide(
+    harness.adapters.approvals.decide(
         approval["approval_id"], decision="approved", approver="ana", source="api", comment=""
     )
     with pytest.raises(StepUnresolved):
-        RemediationService(harness.services).step(
+        remediation_service(harness.adapters).step(
             at_step(workflow, 2, approval={"approval_id": approval["approval_id"], "status": "approved"})
         )
     assert harness.write_calls("lunar_pebble") == []
 
 
 def test_given_two_incidents_on_one_connection_then_only_one_workflow_runs(harness) -> None:
-    service = RemediationService(harness.services)
+    service = remediation_service(harness.adapters)
     assert service.begin(workflow_for(harness, incident="inc-a"))["proceed"] is True
     second = service.begin(workflow_for(harness, incident="inc-b"))
     assert second["proceed"] is False and second["lock_held_by"] == "inc-a"
     assert service.begin(workflow_for(harness, incident="inc-a"))["proceed"] is True  # a retried begin
-    harness.services.records.release_lock("quiet_harbor", "inc-a")
+    harness.adapters.records.release_lock("quiet_harbor", "inc-a")
     assert service.begin(workflow_for(harness, incident="inc-b"))["proceed"] is True
 
 
 def test_given_incomplete_setup_when_begin_then_not_auto_fixed(harness) -> None:
     harness.sim._get("quiet_harbor").setup_state = "incomplete"
-    result = RemediationService(harness.services).begin(workflow_for(harness))
+    result = remediation_service(harness.adapters).begin(workflow_for(harness))
     assert result["proceed"] is False and "incomplete" in result["reason"]
 
 
@@ -161,26 +162,26 @@ def _history(harness, event: str, minutes_ago: float = 1.0) -> None:
     from fivetran_recovery.stores.base import HistoryRecord
 
     at = harness.sim.now() - timedelta(minutes=minutes_ago)
-    harness.services.history.record(
+    harness.adapters.history.record(
         HistoryRecord(connection_id="quiet_harbor", at=at, event=event, event_key=uuid.uuid4().hex)
     )
 
 
 def test_given_a_recent_human_edit_webhook_when_begin_then_automation_stops(harness) -> None:
     _history(harness, "edit_connector", minutes_ago=3)
-    result = RemediationService(harness.services).begin(workflow_for(harness))
+    result = remediation_service(harness.adapters).begin(workflow_for(harness))
     assert result["proceed"] is False and "edit_connector" in result["reason"]
 
 
 def _breaking_after_our_pause(harness, extra_pause_webhooks: int) -> dict:
     diagnosis = Diagnosis(category="schema_drift", pattern="column_type_change", retryable=False, confidence=0.9)
     workflow = workflow_for(harness, playbook="schema_change_breaking", diagnosis=diagnosis)
-    service = RemediationService(harness.services)
+    service = remediation_service(harness.adapters)
     assert service.begin(workflow)["proceed"] is True
     assert service.step(at_step(workflow, 0))["status"] == "done"  # our protective pause
     for _ in range(1 + extra_pause_webhooks):  # Fivetran's webhook for our pause (+ any human pauses)
         _history(harness, "pause_connector", minutes_ago=0)
-    approval = harness.services.approvals.create(
+    approval = harness.adapters.approvals.create(
         incident_id="inc-1",
         connection_id="quiet_harbor",
         task_token="tok",
@@ -190,7 +191,7 @@ def _breaking_after_our_pause(harness, extra_pause_webhooks: int) -> dict:
         rca={},
         reasons=[],
     )
-    harness.services.approvals.decide(
+    harness.adapters.approvals.decide(
         approval["approval_id"], decision="approved", approver="ana", source="api", comment=""
     )
     approved = {"approval_id": approval["approval_id"], "status": "approved"}
@@ -212,17 +213,17 @@ def test_given_the_audit_write_fails_after_acting_when_retried_then_it_does_not_
     from fivetran_recovery.audit import AuditError
 
     workflow = workflow_for(harness)
-    real_append = harness.services.audit.append
+    real_append = harness.adapters.audit.append
 
     def failing_append(**kwargs):
         if kwargs["kind"] == "action":
             raise AuditError("audit write failed: ProvisionedThroughputExceededException")
         return real_append(**kwargs)
 
-    harness.services.audit.append = failing_append
+    harness.adapters.audit.append = failing_append
     with pytest.raises(AuditError):
-        RemediationService(harness.services).step(at_step(workflow, 1))
-    harness.services.audit.append = real_append
-    again = RemediationService(harness.services).step(at_step(workflow, 1))
+        remediation_service(harness.adapters).step(at_step(workflow, 1))
+    harness.adapters.audit.append = real_append
+    again = remediation_service(harness.adapters).step(at_step(workflow, 1))
     assert again["replayed"] is True
     assert [w["path"] for w in harness.write_calls("quiet_harbor")] == ["/v1/connections/quiet_harbor/sync"]

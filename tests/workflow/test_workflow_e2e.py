@@ -58,12 +58,12 @@ def test_given_transient_blip_in_auto_mode_when_workflow_runs_then_retried_once_
     assert output["outcome"] == "verified"
     writes = harness.write_calls("quiet_harbor")
     assert [(w["method"], w["path"]) for w in writes] == [("POST", "/v1/connections/quiet_harbor/sync")]
-    summary = harness.services.records.get_summary("inc-blip")
+    summary = harness.adapters.records.get_summary("inc-blip")
     assert summary["outcome"] == "verified" and summary["fivetran_write_calls"] == 1
     assert summary["time_to_recover_seconds"] is not None
-    assert harness.services.audit.verify_chain("quiet_harbor").ok
-    assert harness.services.records.track_record("retry_with_backoff")["TRACK#v1"]["outcome_verified"] == 1
-    assert harness.services.records.lock_holder("quiet_harbor") is None
+    assert harness.adapters.audit.verify_chain("quiet_harbor").ok
+    assert harness.adapters.records.track_record("retry_with_backoff")["TRACK#v1"]["outcome_verified"] == 1
+    assert harness.adapters.records.lock_holder("quiet_harbor") is None
     assert harness.notices("inc-blip", "summary")
     _report(harness, "transient_blip", "inc-blip", "quiet_harbor", output["outcome"])
 
@@ -114,7 +114,7 @@ def test_given_expired_oauth_when_owner_reauthorises_then_link_sent_and_verified
     assert [(w["method"], w["path"]) for w in writes] == [("POST", "/v1/connections/amber_falcon/connect-card")]
     [owner_notice] = harness.notices("inc-oauth", "owner_action")
     assert owner_notice["link"].startswith("https://fivetran.com/connect-card/")
-    trail = json.dumps([r.model_dump() for r in harness.services.audit.for_incident("inc-oauth")])
+    trail = json.dumps([r.model_dump() for r in harness.adapters.audit.for_incident("inc-oauth")])
     assert owner_notice["link"] not in trail and "connect-card/setup" not in trail  # the link is never logged
     _report(harness, "oauth_reauth", "inc-oauth", "amber_falcon", output["outcome"])
 
@@ -131,7 +131,7 @@ def test_given_expired_oauth_when_owner_never_reauthorises_then_failure_branch_e
     assert output["outcome"] == "verification_failed"
     assert harness.verify_attempts == 8  # bounded by VerifyMaxAttempts
     assert harness.notices("inc-oauth-2", "escalation")
-    track = harness.services.records.track_record("reauthorize_credentials")["TRACK#v1"]
+    track = harness.adapters.records.track_record("reauthorize_credentials")["TRACK#v1"]
     assert track["outcome_failed"] == 1
 
 
@@ -170,7 +170,7 @@ def test_given_breaking_schema_change_when_approved_via_api_then_paused_changed_
     assert workflow["decision"]["path"] == "approval" and workflow["decision"]["approval_step_index"] == 2
     approval_id = harness.wait_for_approval("inc-break")
     assert harness.sim.connection("lunar_pebble")["paused"] is True  # protective pause before the approval
-    table = harness.services.table(harness.services.settings.approvals_table)
+    table = harness.adapters.table(harness.adapters.settings.approvals_table)
     token = table.get_item(Key={"approval_id": approval_id})["Item"]["task_token"]
     shown = harness.http("approve", "GET", f"/approvals/{approval_id}", headers=AUTH)
     assert shown["statusCode"] == 200 and "task_token" not in shown["body"]
@@ -197,11 +197,11 @@ def test_given_breaking_schema_change_when_approved_via_api_then_paused_changed_
         ),
         ("PATCH", "/v1/connections/lunar_pebble", {"paused": False}),
     ]
-    actions = [r for r in harness.services.audit.for_incident("inc-break") if r.kind == "action"]
+    actions = [r for r in harness.adapters.audit.for_incident("inc-break") if r.kind == "action"]
     assert any(r.detail["approved_by"] == "local-approver" for r in actions)
     # the task token was never shown: not in logs, messages, audit, the approval view; and it is gone after use
     shown_anywhere = capsys.readouterr().out + json.dumps(harness.outbox.messages) + shown["body"]
-    shown_anywhere += json.dumps([r.model_dump() for r in harness.services.audit.for_incident("inc-break")])
+    shown_anywhere += json.dumps([r.model_dump() for r in harness.adapters.audit.for_incident("inc-break")])
     assert token not in shown_anywhere
     assert "task_token" not in table.get_item(Key={"approval_id": approval_id})["Item"]
     assert all("before" in r.detail and "after" in r.detail for r in actions)
@@ -311,8 +311,8 @@ def test_given_duplicate_keys_when_sql_approved_then_runs_in_warehouse_and_verif
     warehouse = EmbeddedWarehouse()
     warehouse.create_from_schema_config(harness.sim.schema_config("vivid_lantern"))
     warehouse.seed_duplicates("public", "orders", keys=3, copies=2)
-    harness.services.override(warehouse=warehouse.adapter())
-    harness.services.config = harness.services.config.model_copy(update={"warehouse_dialect": "duckdb"})
+    harness.adapters.override(warehouse=warehouse.adapter())
+    harness.adapters.config = harness.adapters.config.model_copy(update={"warehouse_dialect": "duckdb"})
     harness.after_sql = lambda: harness.sim.clear("vivid_lantern")  # the simulator learns the rows are clean
     event = harness.fail("vivid_lantern", "duplicate_primary_key")
     detail = f"{event['data']['reason']} (while writing table public.orders)"
@@ -339,14 +339,14 @@ def test_given_duplicate_keys_when_sql_approved_then_runs_in_warehouse_and_verif
     assert warehouse.duplicate_keys("public", "orders") == 0
     sql_action = next(
         r
-        for r in harness.services.audit.for_incident("inc-dup")
+        for r in harness.adapters.audit.for_incident("inc-dup")
         if r.detail.get("action") == "run_recovery_sql" and r.kind == "action"
     )
     response = sql_action.detail["result"]["response"]
     assert response["preview"] == {"rows_before": 6, "duplicate_rows": 3, "survivors": 3}
     assert {c["name"]: c["actual"] for c in response["checks"]} == {"duplicate_keys": 0, "rows_after": 3}
     assert response["backup"].startswith("public.orders__bak_") and response["undo"]  # the way back, on record
-    started = next(r for r in harness.services.audit.for_incident("inc-dup") if r.kind == "workflow_started")
+    started = next(r for r in harness.adapters.audit.for_incident("inc-dup") if r.kind == "workflow_started")
     assert started.detail["sql_preview"][0]["counts"]["duplicate_rows"] == 3  # previewed before the approval
     _report(harness, "duplicate_keys_sql", "inc-dup", "vivid_lantern", output["outcome"])
 
@@ -390,7 +390,7 @@ def test_given_breaking_change_naming_no_column_when_approver_resolves_it_then_a
             "schemas": {"events": {"tables": {"page_view": {"columns": {"viewed_at": {"enabled": False}}}}}},
         }
     ]
-    approval_record = next(r for r in harness.services.audit.for_incident("inc-resolve") if r.kind == "approval")
+    approval_record = next(r for r in harness.adapters.audit.for_incident("inc-resolve") if r.kind == "approval")
     assert approval_record.detail["resolution"] == {"exclude_columns": {"events.page_view": ["viewed_at"]}}
 
 
@@ -425,5 +425,5 @@ def test_given_suspended_warehouse_that_stays_down_then_retry_fails_and_escalate
     assert [w["path"] for w in harness.write_calls("vivid_lantern")] == ["/v1/connections/vivid_lantern/sync"]
     [escalation] = harness.notices("inc-wh", "escalation")
     assert "warehouse" in escalation["summary"]
-    summary = harness.services.records.get_summary("inc-wh")
+    summary = harness.adapters.records.get_summary("inc-wh")
     assert summary["outcome"] == "verification_failed" and summary["time_to_recover_seconds"] is None

@@ -6,17 +6,25 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import Any, Literal
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import parse_qs
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from fivetran_recovery.approvals.auth import ApproverDirectory, AuthError, verify_slack_request
-from fivetran_recovery.approvals.store import ApprovalConflict
+from fivetran_recovery.approvals.store import ApprovalConflict, ApprovalStore
+from fivetran_recovery.config import RecoveryConfig, SecretMissing, SecretSource, field
 from fivetran_recovery.notifiers.base import Notice
 from fivetran_recovery.recovery_sql.execution import preview_lines
-from fivetran_recovery.workflow.secrets import SecretMissing, field
-from fivetran_recovery.workflow.services import Services
+from fivetran_recovery.settings import Settings
+
+if TYPE_CHECKING:
+    from fivetran_recovery.audit import AuditLog
+    from fivetran_recovery.notifiers import Dispatcher
+    from fivetran_recovery.workflow.records import WorkflowRecords
 
 logger = logging.getLogger(__name__)
 REJECTED_ERROR = "ApprovalRejected"
@@ -58,15 +66,26 @@ def _error(http_status: int, message: str, **extra: Any) -> Response:
     return http_status, {"error": message, **extra}
 
 
+@dataclass(kw_only=True)
 class ApprovalService:
-    def __init__(self, services: Services):
-        self.s = services
+    """Its collaborators are given by the composition root (`composition/approve.py`, and `composition/notify.py`
+    for requests and expiry), never looked up. `sfn` is the Step Functions client the decision resumes."""
+
+    settings: Settings
+    config: RecoveryConfig
+    approvals: ApprovalStore
+    records: WorkflowRecords
+    audit: AuditLog
+    dispatcher: Dispatcher
+    secrets: SecretSource
+    sfn: Any
+    clock: Callable[[], datetime]
 
     # -- request (notify function) --------------------------------------------------------------------------
     def request(self, workflow: dict[str, Any], task_token: str) -> dict[str, Any]:
         decision = workflow["decision"]
         timeout = int(
-            (workflow.get("config") or {}).get("approval_timeout_seconds") or self.s.settings.approval_timeout_seconds
+            (workflow.get("config") or {}).get("approval_timeout_seconds") or self.settings.approval_timeout_seconds
         )
         unresolved = [step for step in workflow["plan"]["steps"] if step.get("unresolved")]
         reasons = list(decision.get("reasons", []))
@@ -85,7 +104,7 @@ class ApprovalService:
             planned_actions=list(workflow["dry_run"]) + preview_lines(workflow),  # SQL preview beside the SQL
             reasons=reasons,
         )
-        record = self.s.approvals.create(
+        record = self.approvals.create(
             incident_id=workflow["incident_id"],
             connection_id=workflow["connection_id"],
             task_token=task_token,
@@ -96,14 +115,14 @@ class ApprovalService:
             reasons=notice.reasons,
             unresolved_steps=[step["index"] for step in unresolved],
         )
-        self.s.records.add_approval(workflow["incident_id"], record["approval_id"])
+        self.records.add_approval(workflow["incident_id"], record["approval_id"])
         notice.approval_id = record["approval_id"]
         notice.expires_at = record["expires_at_iso"]
-        base = self.s.config.approval_base_url.rstrip("/")
+        base = self.config.approval_base_url.rstrip("/")
         notice.approval_url = f"{base}/approvals/{record['approval_id']}" if base else None
-        refs, errors = self.s.dispatcher.post(notice)
-        self.s.approvals.set_refs(record["approval_id"], {"refs": refs, "notice": notice.model_dump(mode="json")})
-        self.s.audit.append(
+        refs, errors = self.dispatcher.post(notice)
+        self.approvals.set_refs(record["approval_id"], {"refs": refs, "notice": notice.model_dump(mode="json")})
+        self.audit.append(
             chain_id=workflow["connection_id"],
             incident_id=workflow["incident_id"],
             kind="approval_requested",
@@ -116,29 +135,29 @@ class ApprovalService:
                 "channel_errors": errors,
             },
         )
-        self.s.records.set_status(
+        self.records.set_status(
             workflow["incident_id"], "awaiting_approval", f"approval {record['approval_id']} requested"
         )
         return {"approval_id": record["approval_id"], "channels": sorted(refs), "errors": errors}
 
     def expire_for(self, workflow: dict[str, Any]) -> list[str]:
         expired = []
-        for approval_id in self.s.records.approval_ids(workflow["incident_id"]):
-            if self.s.approvals.expire(approval_id):
+        for approval_id in self.records.approval_ids(workflow["incident_id"]):
+            if self.approvals.expire(approval_id):
                 expired.append(approval_id)
                 self._update_channels(approval_id, "Expired: nobody decided in time, nothing was changed.")
         return expired
 
     # -- approve function ---------------------------------------------------------------------------------
     def _directory(self) -> ApproverDirectory:
-        return ApproverDirectory.from_secret(self.s.secrets.get(self.s.config.approver_secret_id))
+        return ApproverDirectory.from_secret(self.secrets.get(self.config.approver_secret_id))
 
     def show(self, approval_id: str, authorization: str | None) -> Response:
         try:
             self._directory().authenticate_bearer(authorization)
         except AuthError as exc:
             return _error(exc.status, str(exc))
-        approval = self.s.approvals.get(approval_id)
+        approval = self.approvals.get(approval_id)
         return (200, approval) if approval else _error(404, "no such approval")
 
     def decide_api(self, approval_id: str, authorization: str | None, body: bytes) -> Response:
@@ -157,7 +176,7 @@ class ApprovalService:
         decision = "approved" if parsed.decision == "approve" else "rejected"
         resolution = parsed.resolve.model_dump() if parsed.resolve else None
         if resolution is not None:
-            current = self.s.approvals.get(approval_id)
+            current = self.approvals.get(approval_id)
             if current is None:
                 return _error(404, "no such approval")
             if decision != "approved" or not current.get("unresolved_steps"):
@@ -168,7 +187,7 @@ class ApprovalService:
 
     def slack_interaction(self, headers: dict[str, str], body: bytes) -> Response:
         try:
-            signing_secret = str(field(self.s.secrets, self.s.settings.slack_secret_id, "signing_secret"))
+            signing_secret = str(field(self.secrets, self.settings.slack_secret_id, "signing_secret"))
         except SecretMissing:
             return _error(503, "Slack signing secret is not configured")
         try:
@@ -176,8 +195,8 @@ class ApprovalService:
                 signing_secret=signing_secret,
                 headers=headers,
                 body=body,
-                now=self.s.clock(),
-                window_seconds=self.s.config.slack_replay_window_seconds,
+                now=self.clock(),
+                window_seconds=self.config.slack_replay_window_seconds,
             )
         except AuthError as exc:
             return _error(exc.status, str(exc))
@@ -195,7 +214,7 @@ class ApprovalService:
         name = payload["user"].get("username") or payload["user"].get("name") or ""
         approver = f"slack:{user_id}" + (f" ({name})" if name else "")
         decision = "approved" if action_id == "approve" else "rejected"
-        current = self.s.approvals.get(approval_id)
+        current = self.approvals.get(approval_id)
         if decision == "approved" and current and current.get("unresolved_steps"):
             return _error(409, "this plan has steps that need input: approve it through the approval API with resolve")
         return self._apply(approval_id, decision, approver=approver, source="slack", comment="")
@@ -211,7 +230,7 @@ class ApprovalService:
         resolution: dict[str, Any] | None = None,
     ) -> Response:
         try:
-            approval, token = self.s.approvals.decide(
+            approval, token = self.approvals.decide(
                 approval_id,
                 decision=decision,
                 approver=approver,
@@ -225,8 +244,8 @@ class ApprovalService:
             current = exc.current or {}
             return _error(409, str(exc), status=current.get("status"), decided_by=current.get("decided_by"))
         delivery = self._resume(approval, token, decision)
-        self.s.approvals.mark_delivered(approval_id, delivery)
-        self.s.audit.append(
+        self.approvals.mark_delivered(approval_id, delivery)
+        self.audit.append(
             chain_id=approval["connection_id"],
             incident_id=approval["incident_id"],
             kind="approval",
@@ -265,7 +284,7 @@ class ApprovalService:
                     "approved_by": approval["decided_by"],
                     "decided_at": approval["decided_at"],
                 }
-                self.s.sfn.send_task_success(taskToken=token, output=json.dumps(output))
+                self.sfn.send_task_success(taskToken=token, output=json.dumps(output))
             else:
                 cause = json.dumps(
                     {
@@ -274,7 +293,7 @@ class ApprovalService:
                         "comment": approval.get("comment", ""),
                     }
                 )
-                self.s.sfn.send_task_failure(taskToken=token, error=REJECTED_ERROR, cause=cause[:32768])
+                self.sfn.send_task_failure(taskToken=token, error=REJECTED_ERROR, cause=cause[:32768])
             return "delivered"
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
@@ -284,10 +303,10 @@ class ApprovalService:
             return f"workflow_gone:{code}"
 
     def _update_channels(self, approval_id: str, text: str) -> None:
-        stored = self.s.approvals.channel_refs(approval_id)
+        stored = self.approvals.channel_refs(approval_id)
         refs, notice_doc = stored.get("refs") or {}, stored.get("notice")
         if not refs or not notice_doc:
             return
-        errors = self.s.dispatcher.update(refs, Notice.model_validate(notice_doc), decided=text)
+        errors = self.dispatcher.update(refs, Notice.model_validate(notice_doc), decided=text)
         if errors:
             logger.warning("could not update the approval message", extra={"errors": errors})

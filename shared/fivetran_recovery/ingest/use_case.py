@@ -5,20 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from fivetran_recovery.ingest.errors import InvalidSignature, MissingSignature, PayloadTooLarge
-from fivetran_recovery.ingest.queue import SQS_MAX_MESSAGE_BYTES, EventQueue, SqsEventQueue, build_queue_message
+from fivetran_recovery.ingest.queue import SQS_MAX_MESSAGE_BYTES, EventQueue, build_queue_message
 from fivetran_recovery.ingest.request import WebhookRequest
-from fivetran_recovery.ingest.secrets import (
-    SecretsManagerWebhookSecretProvider,
-    WebhookSecretProvider,
-    utc_now,
-)
+from fivetran_recovery.ingest.secrets import WebhookSecretProvider, utc_now
 from fivetran_recovery.ingest.signature import SIGNATURE_HEADER, signature_matches
 from fivetran_recovery.ingest.telemetry import IngestTelemetry
 from fivetran_recovery.ingest.validation import parse_webhook_event
-from fivetran_recovery.settings import Settings
 
 _MESSAGE_HEADROOM = 1024  # message attributes and envelope
 
@@ -51,28 +46,6 @@ class IngestWebhook:
         self._secrets = secrets
         self._queue = queue
         self._clock = clock
-
-    @classmethod
-    def from_settings(
-        cls,
-        settings: Settings,
-        *,
-        secrets: WebhookSecretProvider | None = None,
-        queue: EventQueue | None = None,
-        logger: Any = None,
-        metrics: Any = None,
-    ) -> IngestWebhook:
-        """Wire the AWS adapters from settings; nothing is called until the first webhook."""
-        if secrets is None:
-            secrets = SecretsManagerWebhookSecretProvider(
-                settings.webhook_secret_id, max_age_seconds=settings.secrets_max_age_seconds
-            )
-        return cls(
-            secrets=secrets,
-            queue=SqsEventQueue(settings.events_queue_url) if queue is None else queue,
-            max_body_bytes=settings.max_webhook_bytes,
-            telemetry=IngestTelemetry(logger, metrics),
-        )
 
     def handle(self, request: WebhookRequest) -> IngestOutcome:
         """Raises an IngestError subclass for every refusal (see http.py for the status codes)."""

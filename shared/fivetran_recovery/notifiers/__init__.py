@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 from pydantic import SecretStr
 
+from fivetran_recovery.config import RecoveryConfig, SecretMissing, SecretSource, field
 from fivetran_recovery.notifiers.base import Notice, Notifier, NotifierError
 from fivetran_recovery.notifiers.jira import JiraNotifier
 from fivetran_recovery.notifiers.outbox import ConsoleNotifier, OutboxNotifier
 from fivetran_recovery.notifiers.servicenow import ServiceNowNotifier
 from fivetran_recovery.notifiers.slack import SlackNotifier
-from fivetran_recovery.workflow.config import RecoveryConfig
-from fivetran_recovery.workflow.secrets import SecretMissing, SecretSource, field
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,22 @@ class Dispatcher:
     for the kinds that need a human (approval requests, escalations, tickets)."""
 
     def __init__(self, notifiers: list[Notifier]):
-        self.notifiers = notifiers
+        self._notifiers: list[Notifier] | None = notifiers
+        self._build: Callable[[], list[Notifier]] | None = None
+
+    @classmethod
+    def lazy(cls, build: Callable[[], list[Notifier]]) -> Dispatcher:
+        """A dispatcher whose channels are built (their secrets read) on the first notice, not at wiring time."""
+        dispatcher = cls([])
+        dispatcher._notifiers, dispatcher._build = None, build
+        return dispatcher
+
+    @property
+    def notifiers(self) -> list[Notifier]:
+        if self._notifiers is None:
+            assert self._build is not None
+            self._notifiers = self._build()
+        return self._notifiers
 
     def post(self, notice: Notice) -> tuple[dict[str, Any], dict[str, str]]:
         refs: dict[str, Any] = {}

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from fivetran_recovery.settings import RolloutMode
 
 if TYPE_CHECKING:
-    from fivetran_recovery.workflow.config import RecoveryConfig
+    from fivetran_recovery.config import RecoveryConfig
 
 CRITICAL_LEVELS = frozenset({"critical", "high"})
 CRITICAL_TAGS = frozenset({"finance", "financial", "customer", "pii", "billing", "revenue", "critical"})

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-DIALECTS = ("snowflake", "bigquery", "redshift", "duckdb")
+from fivetran_recovery.config import WAREHOUSE_DIALECTS as DIALECTS
+
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,254}$")
 _BIGQUERY_PROJECT = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 MAX_IDENT = 127  # Redshift's limit, the tightest of the four

@@ -4,9 +4,12 @@ only if the policy allows it, with an audit record holding the connection's stat
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
+from fivetran_recovery.config import RecoveryConfig
 from fivetran_recovery.fivetran import FivetranError, NotFoundError
 from fivetran_recovery.models.workflow import PlanStep
 from fivetran_recovery.playbooks.schema import Action, Precondition
@@ -20,8 +23,18 @@ from fivetran_recovery.remediation.actions import (
     is_repeatable,
     snapshot,
 )
-from fivetran_recovery.remediation.ledger import step_key
-from fivetran_recovery.workflow.services import Services
+from fivetran_recovery.remediation.ledger import StepLedger, step_key
+from fivetran_recovery.settings import Settings
+from fivetran_recovery.stores.base import HistoryStore
+
+if TYPE_CHECKING:
+    from fivetran_recovery.approvals.store import ApprovalStore
+    from fivetran_recovery.audit import AuditLog
+    from fivetran_recovery.fivetran import FivetranClient
+    from fivetran_recovery.notifiers import Dispatcher
+    from fivetran_recovery.playbooks.registry import Registry
+    from fivetran_recovery.recovery_sql import Warehouse
+    from fivetran_recovery.workflow.records import WorkflowRecords
 
 logger = logging.getLogger(__name__)
 ACTOR = "remediate"
@@ -35,15 +48,28 @@ class StepUnresolved(RuntimeError):
     """The step could not be fully planned; it needs a human, not a guess."""
 
 
+@dataclass(kw_only=True)
 class RemediationService:
-    def __init__(self, services: Services):
-        self.s = services
+    """Its collaborators are given by the composition root (`composition/remediate.py`), never looked up."""
+
+    settings: Settings
+    config: RecoveryConfig
+    records: WorkflowRecords
+    audit: AuditLog
+    approvals: ApprovalStore
+    ledger: StepLedger
+    fivetran: FivetranClient
+    history: HistoryStore
+    registry: Registry
+    warehouse: Warehouse | None
+    dispatcher: Dispatcher
+    clock: Callable[[], datetime]
 
     # -- begin ---------------------------------------------------------------------------------------------
     def begin(self, workflow: dict[str, Any]) -> dict[str, Any]:
         incident, cid = workflow["incident_id"], workflow["connection_id"]
-        ttl = self.s.settings.approval_timeout_seconds + 6 * 3600
-        acquired, holder = self.s.records.acquire_lock(cid, incident, max(ttl, self.s.config.lock_ttl_seconds))
+        ttl = self.settings.approval_timeout_seconds + 6 * 3600
+        acquired, holder = self.records.acquire_lock(cid, incident, max(ttl, self.config.lock_ttl_seconds))
         if not acquired:
             return self._stop(
                 workflow, f"another recovery workflow ({holder}) is running for this connection", lock_held_by=holder
@@ -51,8 +77,8 @@ class RemediationService:
         reason = self._precondition_failure(workflow)
         if reason:
             return self._stop(workflow, reason)
-        previews = plan_previews(workflow, lambda: self.s.warehouse)  # recovery SQL: dry run before any approval
-        self.s.audit.append(
+        previews = plan_previews(workflow, lambda: self.warehouse)  # recovery SQL: dry run before any approval
+        self.audit.append(
             chain_id=cid,
             incident_id=incident,
             kind="workflow_started",
@@ -66,11 +92,11 @@ class RemediationService:
             },
         )
         status = "awaiting_approval" if workflow["decision"]["path"] == "approval" else "remediating"
-        self.s.records.set_status(incident, status, f"recovery workflow started ({workflow['playbook']['id']})")
+        self.records.set_status(incident, status, f"recovery workflow started ({workflow['playbook']['id']})")
         return {"proceed": True, **({"sql_preview": previews} if previews else {})}
 
     def _stop(self, workflow: dict[str, Any], reason: str, **extra: Any) -> dict[str, Any]:
-        self.s.audit.append(
+        self.audit.append(
             chain_id=workflow["connection_id"],
             incident_id=workflow["incident_id"],
             kind="workflow_blocked",
@@ -81,7 +107,7 @@ class RemediationService:
 
     def _playbook_preconditions(self, workflow: dict[str, Any]) -> set[str]:
         try:
-            playbook = self.s.registry.get(workflow["playbook"]["id"])
+            playbook = self.registry.get(workflow["playbook"]["id"])
         except KeyError:
             return {p.value for p in Precondition}
         return {p.value for p in playbook.preconditions}
@@ -91,7 +117,7 @@ class RemediationService:
         if not wanted:
             return None
         try:
-            connection = self.s.fivetran.get_connection(workflow["connection_id"])
+            connection = self.fivetran.get_connection(workflow["connection_id"])
         except NotFoundError:
             return "the connection does not exist any more"
         if Precondition.SETUP_NOT_INCOMPLETE.value in wanted and connection.status.setup_state == "incomplete":
@@ -102,19 +128,19 @@ class RemediationService:
         return None
 
     def _human_change(self, workflow: dict[str, Any], connection: Any, *, we_paused: bool) -> str | None:
-        now = self.s.clock()
+        now = self.clock()
         started = parse_time(workflow.get("started_at")) or now
         # Any change since the workflow began counts (an approval may wait for hours), and at least the window.
-        window = max(timedelta(minutes=self.s.config.human_change_window_minutes), now - started)
+        window = max(timedelta(minutes=self.config.human_change_window_minutes), now - started)
         try:
-            records = self.s.history.recent(workflow["connection_id"], limit=50, since=now - window)
+            records = self.history.recent(workflow["connection_id"], limit=50, since=now - window)
         except Exception as exc:  # history is a hint; its absence must not block nor crash the workflow
             logger.warning("history unavailable", extra={"error": type(exc).__name__})
             records = []
         events = [{"event": r.event, "created": r.at.isoformat()} for r in records]
         own = [
             r.detail.get("action")
-            for r in self.s.audit.recent(workflow["connection_id"], limit=100)
+            for r in self.audit.recent(workflow["connection_id"], limit=100)
             if r.kind == "action" and r.detail.get("calls") and (parse_time(r.recorded_at) or now) >= now - window
         ]
         state = {"paused": connection.paused}
@@ -131,7 +157,7 @@ class RemediationService:
                 raise StepUnresolved(f"step {step.index} ({step.action}) is unresolved: {step.unresolved}")
             step = resolved  # completed by the approver's recorded resolution
         key = step_key(workflow["incident_id"], index)
-        done = self.s.ledger.claim(key, repeatable=is_repeatable(step))
+        done = self.ledger.claim(key, repeatable=is_repeatable(step))
         if done is not None:
             logger.info(
                 "step already done; not acting again", extra={"step": index, "incident": workflow["incident_id"]}
@@ -140,17 +166,17 @@ class RemediationService:
         try:
             result = self._act(workflow, step, approval, key)
         except FivetranError as exc:
-            if exc.status is not None and not self.s.ledger.is_complete(key):  # Fivetran refused: it did not act
-                self.s.ledger.release(key)
+            if exc.status is not None and not self.ledger.is_complete(key):  # Fivetran refused: it did not act
+                self.ledger.release(key)
             self._audit_failure(workflow, step, exc)
             raise
         except Exception as exc:
-            if not self.s.ledger.is_complete(key):  # failed before acting (or the action itself was refused)
-                self.s.ledger.release(key)
+            if not self.ledger.is_complete(key):  # failed before acting (or the action itself was refused)
+                self.ledger.release(key)
             self._audit_failure(workflow, step, exc)
             raise
         if result.status != "done":  # blocked or skipped: record the outcome so a retry does not re-decide
-            self.s.ledger.complete(key, {**result.as_dict(), "index": index, "action": step.action})
+            self.ledger.complete(key, {**result.as_dict(), "index": index, "action": step.action})
         return {**result.as_dict(), "index": index, "action": step.action}
 
     def _check_policy(self, workflow: dict[str, Any], step: PlanStep) -> dict[str, Any] | None:
@@ -164,7 +190,7 @@ class RemediationService:
             return None
         approval = workflow.get("approval") or {}
         approval_id = approval.get("approval_id")
-        stored = self.s.approvals.get(approval_id) if approval_id else None
+        stored = self.approvals.get(approval_id) if approval_id else None
         if stored is None or stored.get("status") != "approved" or stored.get("incident_id") != workflow["incident_id"]:
             raise PolicyViolation(f"step {step.index} ({step.action}) needs an approval that is not on record")
         return stored
@@ -173,7 +199,7 @@ class RemediationService:
         action = Action(step.action)
         fivetran_write = step.writes and action is not Action.RUN_RECOVERY_SQL
         needs_state = fivetran_write or step.when != "always" or action is Action.WAIT
-        connection = self.s.fivetran.get_connection(workflow["connection_id"]) if needs_state else None
+        connection = self.fivetran.get_connection(workflow["connection_id"]) if needs_state else None
         if fivetran_write:
             we_paused = self._we_paused(workflow, step.index)
             human = self._human_change(workflow, connection, we_paused=we_paused)
@@ -189,17 +215,17 @@ class RemediationService:
             self._audit(workflow, step, "action_skipped", {"reason": why, "before": snapshot(connection)})
             return StepResult("skipped", f"condition {step.when} not met: {why}")
         executor = ActionExecutor(
-            fivetran=self.s.fivetran,
-            warehouse=self.s.warehouse,
-            dispatcher=self.s.dispatcher,
-            clock=self.s.clock,
-            wait_scale=self.s.config.step_wait_scale,
+            fivetran=self.fivetran,
+            warehouse=self.warehouse,
+            dispatcher=self.dispatcher,
+            clock=self.clock,
+            wait_scale=self.config.step_wait_scale,
         )
         result = executor.run(step, workflow, connection)
         # From here on the action has happened: nothing below may let a retry act again.
-        self.s.ledger.complete(key, {**result.as_dict(), "index": step.index, "action": step.action})
+        self.ledger.complete(key, {**result.as_dict(), "index": step.index, "action": step.action})
         try:
-            after = snapshot(self.s.fivetran.get_connection(workflow["connection_id"])) if fivetran_write else {}
+            after = snapshot(self.fivetran.get_connection(workflow["connection_id"])) if fivetran_write else {}
         except FivetranError as exc:
             after = {"unavailable": type(exc).__name__}
         self._audit(
@@ -234,7 +260,7 @@ class RemediationService:
         return last.get("response") if last.get("index") == index - 1 else None
 
     def _audit(self, workflow: dict[str, Any], step: PlanStep, kind: str, detail: dict[str, Any]) -> None:
-        self.s.audit.append(
+        self.audit.append(
             chain_id=workflow["connection_id"],
             incident_id=workflow["incident_id"],
             kind=kind,

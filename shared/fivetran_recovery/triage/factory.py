@@ -8,14 +8,14 @@ status_feeds.yaml.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 
+from fivetran_recovery.config import resolve_config_dir
 from fivetran_recovery.settings import Settings
 from fivetran_recovery.stores.dynamodb_history import DynamoHistoryStore
 from fivetran_recovery.stores.dynamodb_incidents import (
@@ -29,22 +29,6 @@ from fivetran_recovery.triage.engine import Triage
 from fivetran_recovery.triage.policy import TriagePolicy
 from fivetran_recovery.triage.routing import Routing
 from fivetran_recovery.triage.status_feed import StatusFeedReader, feeds_from_urls, load_status_feeds
-
-ENV_VAR = "TRIAGE_CONFIG_DIR"
-PACKAGED_CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
-
-
-def resolve_config_dir(
-    directory: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None
-) -> Path:
-    if directory is not None:
-        return Path(directory)
-    env = os.environ if environ is None else environ
-    if env.get(ENV_VAR):
-        return Path(env[ENV_VAR])
-    if PACKAGED_CONFIG_DIR.is_dir():
-        return PACKAGED_CONFIG_DIR
-    raise FileNotFoundError(f"no triage config directory: pass one or set {ENV_VAR} (maintenance.yaml, owners.yaml)")
 
 
 @dataclass

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
 
+from fivetran_recovery.config import SecretMissing, SecretSource, field
 from fivetran_recovery.models.incident import Incident
 from fivetran_recovery.notifiers.base import NotifierError
 from fivetran_recovery.stores.base import IncidentStore
 from fivetran_recovery.triage.decision import Notification, TriageDecision
 from fivetran_recovery.triage.dispatch import NotificationDispatcher, Pager, pager_resolver
 from fivetran_recovery.triage.messages import incident_notice
+from fivetran_recovery.triage.routing import Routing
 
 logger = logging.getLogger(__name__)
 
@@ -46,41 +49,29 @@ def send_notifications(
     decision: TriageDecision,
     *,
     dispatcher: Any,
-    services: Any = None,
-    incidents: IncidentStore | None = None,
+    incidents: IncidentStore,
     pager_for: Callable[[Incident], Pager | None] | None = None,
 ) -> tuple[int, int]:
     """Returns (channel messages delivered, pages decided): a page is counted even if PagerDuty is not set up."""
     if not decision.notifications:
         return 0, 0
-    store = incidents or _incidents_from(services)
-    sender = NotificationDispatcher(
-        incidents=store, channel=DispatcherChannelSender(dispatcher), pager_for=pager_for or _pager_from(services)
-    )
+    channel = DispatcherChannelSender(dispatcher)
+    sender = NotificationDispatcher(incidents=incidents, channel=channel, pager_for=pager_for)
     results = sender.dispatch(decision.notifications)
     return sum(1 for r in results if r.channel_ok), sum(1 for n in decision.notifications if n.pages)
 
 
-def _incidents_from(services: Any) -> IncidentStore:
-    if services is None:
-        raise ValueError("send_notifications needs `incidents` or `services`")
-    from fivetran_recovery.stores.dynamodb_incidents import DynamoIncidentStore
-
-    return DynamoIncidentStore(client=services.dynamodb_client, table_name=services.settings.incidents_table)
-
-
-def _pager_from(services: Any) -> Callable[[Incident], Pager | None] | None:
-    secret_id = getattr(getattr(services, "settings", None), "pagerduty_secret_id", None)
+def pager_from_secret(
+    secrets: SecretSource, secret_id: str | None, owners_file: Path
+) -> Callable[[Incident], Pager | None] | None:
+    """The PagerDuty pager per incident, from the routing keys secret and owners.yaml; None without a secret id
+    or when the secret has no routing keys (pages are then reported as undeliverable)."""
     if not secret_id:
         return None
-    from fivetran_recovery.triage.factory import resolve_config_dir
-    from fivetran_recovery.triage.routing import Routing
-    from fivetran_recovery.workflow.secrets import SecretMissing, field
-
     try:
-        keys = field(services.secrets, secret_id, "routing_keys")
+        keys = field(secrets, secret_id, "routing_keys")
     except SecretMissing:
         logger.warning("PagerDuty secret has no routing_keys: pages cannot be delivered")
         return None
-    routing = Routing.load(resolve_config_dir() / "owners.yaml")
+    routing = Routing.load(owners_file)
     return pager_resolver(routing, {name: SecretStr(str(key)) for name, key in dict(keys).items()})

@@ -6,25 +6,33 @@ A definitive result (verified or failed) is audited and counted in the playbook'
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fivetran_recovery.policy.human import parse_time
 from fivetran_recovery.recovery_sql import TableRef, duplicate_count_sql
-from fivetran_recovery.workflow.services import Services
+
+if TYPE_CHECKING:
+    from fivetran_recovery.audit import AuditLog, AuditRecord
+    from fivetran_recovery.fivetran import FivetranClient
+    from fivetran_recovery.recovery_sql import Warehouse
+    from fivetran_recovery.workflow.records import WorkflowRecords
 
 ACTOR = "verify"
 
 
-def baseline(services: Services, workflow: dict[str, Any]) -> dict[str, Any]:
-    """The connection's sync timestamps as last seen by remediate (after its last action, or before a wait).
+def baseline(trail: Iterable[AuditRecord]) -> dict[str, Any]:
+    """The connection's sync timestamps as last seen by remediate (after its last action, or before a wait), from
+    the incident's audit trail.
 
     Verification compares Fivetran's timestamps with Fivetran's timestamps only, so it never depends on our
     clock agreeing with Fivetran's.
     """
     records = [
         r
-        for r in services.audit.for_incident(workflow["incident_id"])
+        for r in trail
         if r.kind in ("action", "action_skipped") and (r.detail.get("after") or r.detail.get("before"))
     ]
     if not records:
@@ -65,15 +73,20 @@ def evaluate(connection: Any, *, since: dict[str, Any], plan: dict[str, Any]) ->
     return {"verdict": verdict, "checks": checks}
 
 
+@dataclass(kw_only=True)
 class VerificationService:
-    def __init__(self, services: Services):
-        self.s = services
+    """Its collaborators are given by the composition root (`composition/verify.py`), never looked up."""
+
+    audit: AuditLog
+    records: WorkflowRecords
+    fivetran: FivetranClient
+    warehouse: Warehouse | None
 
     def verify(self, workflow: dict[str, Any], *, attempt: int, max_attempts: int) -> dict[str, Any]:
         attempt = int(attempt) + 1
         plan = workflow["plan"]["verification"]
-        connection = self.s.fivetran.get_connection(workflow["connection_id"])
-        since = baseline(self.s, workflow)
+        connection = self.fivetran.get_connection(workflow["connection_id"])
+        since = baseline(self.audit.for_incident(workflow["incident_id"]))
         result = evaluate(connection, since=since, plan=plan)
         if plan.get("kind") == "sql_check" and result["verdict"] == "verified":
             remaining = self._duplicates_left(workflow)
@@ -95,7 +108,7 @@ class VerificationService:
         return answer
 
     def _duplicates_left(self, workflow: dict[str, Any]) -> int:
-        warehouse = self.s.warehouse
+        warehouse = self.warehouse
         dedup = ("dedup_primary_key", "dedup_latest")
         steps = workflow["plan"]["steps"]
         sql_steps = [s for s in steps if s["action"] == "run_recovery_sql" and s["params"].get("template") in dedup]
@@ -108,7 +121,7 @@ class VerificationService:
 
     def _record(self, workflow: dict[str, Any], answer: dict[str, Any]) -> None:
         verified = answer["status"] == "verified"
-        self.s.audit.append(
+        self.audit.append(
             chain_id=workflow["connection_id"],
             incident_id=workflow["incident_id"],
             kind="verification",
@@ -116,6 +129,6 @@ class VerificationService:
             detail=answer,
         )
         playbook = workflow["playbook"]
-        self.s.records.record_outcome(playbook["id"], int(playbook["version"]), "verified" if verified else "failed")
+        self.records.record_outcome(playbook["id"], int(playbook["version"]), "verified" if verified else "failed")
         note = "recovery verified" if verified else f"verification failed after {answer['attempt']} checks"
-        self.s.records.set_status(workflow["incident_id"], "recovered" if verified else "escalated", note)
+        self.records.set_status(workflow["incident_id"], "recovered" if verified else "escalated", note)

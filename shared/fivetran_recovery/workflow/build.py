@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from fivetran_recovery.config import RecoveryConfig, get_recovery_config
 from fivetran_recovery.models.diagnosis import Diagnosis
 from fivetran_recovery.models.workflow import (
     EventRef,
@@ -20,7 +21,6 @@ from fivetran_recovery.policy.decide import decide
 from fivetran_recovery.policy.dry_run import describe, render_step
 from fivetran_recovery.policy.human import recent_human_change
 from fivetran_recovery.settings import RolloutMode, Settings
-from fivetran_recovery.workflow.config import RecoveryConfig, get_recovery_config
 from fivetran_recovery.workflow.context import PlanContext, affected_columns, affected_tables, primary_keys
 
 

@@ -3,14 +3,22 @@ approval_timeout, failure_branch, escalation, closed (the post-incident summary)
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from fivetran_recovery.approvals.service import ApprovalService
+from fivetran_recovery.config import RecoveryConfig
 from fivetran_recovery.models.workflow import PlanStep
 from fivetran_recovery.notifiers.base import Notice
 from fivetran_recovery.remediation.actions import ActionExecutor
-from fivetran_recovery.workflow.services import Services
 from fivetran_recovery.workflow.summary import build_summary, summary_facts
+
+if TYPE_CHECKING:
+    from fivetran_recovery.audit import AuditLog
+    from fivetran_recovery.notifiers import Dispatcher
+    from fivetran_recovery.workflow.records import WorkflowRecords
 
 ACTOR = "notify"
 FINAL_STATUS = {
@@ -25,9 +33,17 @@ FINAL_STATUS = {
 }
 
 
+@dataclass(kw_only=True)
 class NotifyService:
-    def __init__(self, services: Services):
-        self.s = services
+    """Its collaborators are given by the composition root (`composition/notify.py`), never looked up; approval
+    requests and their expiry go to the `approvals` use case it is given."""
+
+    config: RecoveryConfig
+    approvals: ApprovalService
+    records: WorkflowRecords
+    audit: AuditLog
+    dispatcher: Dispatcher
+    clock: Callable[[], datetime]
 
     def handle(self, event: dict[str, Any]) -> dict[str, Any]:
         kind = event.get("kind")
@@ -39,7 +55,7 @@ class NotifyService:
                 token = event.get("task_token")
                 if not isinstance(token, str) or not token:
                     raise ValueError("approval_request needs the task token")
-                return ApprovalService(self.s).request(workflow, token)
+                return self.approvals.request(workflow, token)
             case "monitor":
                 return self._monitor(workflow)
             case "approval_timeout":
@@ -53,7 +69,7 @@ class NotifyService:
         raise ValueError(f"unknown notify kind {kind!r}")
 
     def _notice(self, workflow: dict[str, Any], kind: str, title: str, summary: str = "", **extra: Any) -> Notice:
-        policy = self.s.config.connection_policies.get(workflow["connection_id"])
+        policy = self.config.connection_policies.get(workflow["connection_id"])
         extra.setdefault("channel", policy.channel if policy else None)  # the connection's own channel, if set
         return Notice(
             kind=kind,  # type: ignore[arg-type]
@@ -68,7 +84,7 @@ class NotifyService:
         )
 
     def _audit(self, workflow: dict[str, Any], kind: str, detail: dict[str, Any]) -> None:
-        self.s.audit.append(
+        self.audit.append(
             chain_id=workflow["connection_id"],
             incident_id=workflow["incident_id"],
             kind=kind,
@@ -81,7 +97,7 @@ class NotifyService:
         title = f"Recommended fix: {workflow['playbook']['title']}"
         if blocked:
             title = f"Automation held back ({blocked.replace('_', ' ')}): {workflow['playbook']['title']}"
-        refs, errors = self.s.dispatcher.post(self._notice(workflow, "monitor", title))
+        refs, errors = self.dispatcher.post(self._notice(workflow, "monitor", title))
         self._audit(
             workflow,
             "recommendation",
@@ -96,21 +112,21 @@ class NotifyService:
         return {"channels": sorted(refs), "errors": errors}
 
     def _timeout(self, workflow: dict[str, Any]) -> dict[str, Any]:
-        expired = ApprovalService(self.s).expire_for(workflow)
+        expired = self.approvals.expire_for(workflow)
         notice = self._notice(
             workflow,
             "escalation",
             "Approval timed out: nothing was changed",
             "Nobody decided on the planned fix in time. No action was taken; a human must look.",
         )
-        refs, errors = self.s.dispatcher.post(notice)
+        refs, errors = self.dispatcher.post(notice)
         self._audit(
             workflow, "approval_timed_out", {"approvals": expired, "channels": sorted(refs), "channel_errors": errors}
         )
         return {"expired": expired, "channels": sorted(refs)}
 
     def _failure_branch(self, workflow: dict[str, Any]) -> dict[str, Any]:
-        executor = ActionExecutor(fivetran=None, warehouse=None, dispatcher=self.s.dispatcher, clock=self.s.clock)
+        executor = ActionExecutor(fivetran=None, warehouse=None, dispatcher=self.dispatcher, clock=self.clock)
         results = []
         for raw in workflow["plan"].get("on_failure", []):
             step = PlanStep.model_validate(raw)
@@ -135,7 +151,7 @@ class NotifyService:
         text = f"The recovery workflow stopped: {error.get('Error', 'error')}."
         cause = str(error.get("Cause", ""))[:300]
         notice = self._notice(workflow, "escalation", "Recovery workflow escalated", text, facts={"Cause": cause})
-        refs, errors = self.s.dispatcher.post(notice)
+        refs, errors = self.dispatcher.post(notice)
         self._audit(
             workflow,
             "escalation",
@@ -150,16 +166,16 @@ class NotifyService:
         reason = begin.get("reason") if begin.get("proceed") is False else last.get("detail")
         if outcome == "blocked":
             self._audit(workflow, "workflow_stopped", {"reason": reason})
-        now = self.s.clock()
-        summary = build_summary(workflow, self.s.audit.for_incident(workflow["incident_id"]), outcome, now)
+        now = self.clock()
+        summary = build_summary(workflow, self.audit.for_incident(workflow["incident_id"]), outcome, now)
         if outcome == "blocked":
             summary["blocked_reason"] = reason
-        self.s.records.write_summary(workflow["incident_id"], summary)
+        self.records.write_summary(workflow["incident_id"], summary)
         notice = self._notice(
             workflow, "summary", f"Incident summary: {summary['outcome_text']}", facts=summary_facts(summary)
         )
         notice.planned_actions = [t["text"] for t in summary["timeline"]][-30:]
-        refs, errors = self.s.dispatcher.post(notice)
+        refs, errors = self.dispatcher.post(notice)
         self._audit(
             workflow,
             "summary",
@@ -171,8 +187,8 @@ class NotifyService:
             },
         )
         if workflow["decision"]["path"] != "monitor":
-            self.s.records.release_lock(workflow["connection_id"], workflow["incident_id"])
+            self.records.release_lock(workflow["connection_id"], workflow["incident_id"])
         status = FINAL_STATUS.get(outcome, "escalated")
         if outcome != "verified":  # verify already moved a verified incident to recovered
-            self.s.records.set_status(workflow["incident_id"], status, summary["outcome_text"])
+            self.records.set_status(workflow["incident_id"], status, summary["outcome_text"])
         return {"outcome": outcome, "summary": summary}

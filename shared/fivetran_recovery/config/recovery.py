@@ -15,6 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from fivetran_recovery.settings import SettingsError
 
+# The SQL dialects recovery SQL is written for (recovery_sql renders them; WAREHOUSE_DIALECT names one).
+WAREHOUSE_DIALECTS = ("snowflake", "bigquery", "redshift", "duckdb")
+
 
 class ConnectionPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -66,10 +69,8 @@ class RecoveryConfig(BaseModel):
     @field_validator("warehouse_dialect")
     @classmethod
     def _dialect(cls, value: str) -> str:
-        from fivetran_recovery.recovery_sql import DIALECTS
-
-        if value not in DIALECTS:
-            raise ValueError(f"must be one of {', '.join(DIALECTS)}")
+        if value not in WAREHOUSE_DIALECTS:
+            raise ValueError(f"must be one of {', '.join(WAREHOUSE_DIALECTS)}")
         return value
 
     @classmethod

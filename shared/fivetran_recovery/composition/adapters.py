@@ -1,5 +1,10 @@
-"""The adapters the workflow functions use, built lazily from settings (no AWS clients at import time) and
-replaceable one by one in tests."""
+"""The real adapters of one process (one Lambda container, the local stack, a test), each built on first use
+(no AWS client at import time: cold start) and kept for the life of the container.
+
+Only the composition root reads this: each function's wiring module (`composition/<function>.py`) takes the
+adapters its use case needs from here and passes them to the use case's constructor. Nothing below the
+composition floor imports it. Tests and the local stack replace one adapter with `override(name=...)`.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from fivetran_recovery.config import PowertoolsSecrets, RecoveryConfig, SecretSource, get_recovery_config
 from fivetran_recovery.settings import Settings, get_settings
-from fivetran_recovery.workflow.config import RecoveryConfig, get_recovery_config
-from fivetran_recovery.workflow.secrets import PowertoolsSecrets, SecretSource
 
 
 def utc_now() -> datetime:
@@ -18,7 +22,7 @@ def utc_now() -> datetime:
 
 
 @dataclass
-class Services:
+class Adapters:
     settings: Settings = field(default_factory=get_settings)
     config: RecoveryConfig = field(default_factory=get_recovery_config)
     clock: Callable[[], datetime] = utc_now
@@ -32,8 +36,8 @@ class Services:
 
     _get = cached
 
-    def override(self, **values: Any) -> Services:
-        """Replace adapters (fivetran, dispatcher, sfn, warehouse, secrets, dynamodb, ...) for tests."""
+    def override(self, **values: Any) -> Adapters:
+        """Replace adapters (fivetran, dispatcher, sfn, warehouse, secrets, dynamodb, ...): one line per swap."""
         self._cache.update(values)
         return self
 
@@ -117,8 +121,9 @@ class Services:
 
         return self._get(
             "dispatcher",
-            lambda: Dispatcher(
-                build_notifiers(self.config, self.secrets, slack_secret_id=self.settings.slack_secret_id)
+            # Lazy: the channels' secrets are read on the first notice, not when a use case is wired.
+            lambda: Dispatcher.lazy(
+                lambda: build_notifiers(self.config, self.secrets, slack_secret_id=self.settings.slack_secret_id)
             ),
         )
 
@@ -135,16 +140,27 @@ class Services:
         return self._get("registry", default_registry)
 
 
-class LazyServices:
-    """A handler's Services, built on first use (never at import time); tests swap them with `use`."""
+    @property
+    def incidents(self) -> Any:
+        from fivetran_recovery.stores.dynamodb_incidents import DynamoIncidentStore
+
+        return self._get(
+            "incidents",
+            lambda: DynamoIncidentStore(client=self.dynamodb_client, table_name=self.settings.incidents_table),
+        )
+
+
+class LazyAdapters:
+    """A handler's Adapters, built on first use (never at import time); tests and the local stack install their
+    own with `use`."""
 
     def __init__(self) -> None:
-        self._services: Services | None = None
+        self._adapters: Adapters | None = None
 
-    def use(self, services: Services | None) -> None:
-        self._services = services
+    def use(self, adapters: Adapters | None) -> None:
+        self._adapters = adapters
 
-    def get(self) -> Services:
-        if self._services is None:
-            self._services = Services()
-        return self._services
+    def get(self) -> Adapters:
+        if self._adapters is None:
+            self._adapters = Adapters()
+        return self._adapters

@@ -1,0 +1,109 @@
+"""Composition root of the diagnose function: the triage engine on the template's tables, the LLM analyzer
+from its secret, the notifications through the dispatcher and PagerDuty, the workflow through Step Functions."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fivetran_recovery.composition.adapters import Adapters
+from fivetran_recovery.diagnose.service import DiagnoseService
+from fivetran_recovery.diagnose.steps import DiagnoseSteps
+from fivetran_recovery.triage.decision import TriageDecision
+
+logger = logging.getLogger(__name__)
+
+
+class LlmProvider:
+    """The LLM analyzer, built on first need: None when disabled; None (and tried again next time) while the key
+    cannot be read, so the rules answer alone."""
+
+    def __init__(self, adapters: Adapters):
+        self._adapters = adapters
+        self._llm: Any = None
+        self._built = False
+
+    def __call__(self) -> Any:
+        if self._built:
+            return self._llm
+        settings = self._adapters.settings
+        if not settings.llm_enabled:
+            self._built = True
+            return None
+        from pydantic import SecretStr
+
+        from fivetran_recovery.config import SecretMissing, field
+        from fivetran_recovery.rca import LlmAnalyzer
+
+        try:
+            key = str(field(self._adapters.secrets, settings.anthropic_secret_id, "api_key"))
+        except SecretMissing as exc:
+            logger.warning("LLM unavailable, the rules answer alone", extra={"reason": str(exc)})
+            return None
+        self._llm = LlmAnalyzer(api_key=SecretStr(key), model=settings.anthropic_model,
+                                base_url=settings.anthropic_base_url)
+        self._built = True
+        return self._llm
+
+
+def notifier(adapters: Adapters) -> Any:
+    """Sends a triage decision's notifications; the PagerDuty keys are read (cached by Powertools) per decision."""
+    from fivetran_recovery.config import resolve_config_dir
+    from fivetran_recovery.triage.notify import pager_from_secret, send_notifications
+
+    def notify(decision: TriageDecision) -> tuple[int, int]:
+        if not decision.notifications:
+            return 0, 0
+        pager_for = pager_from_secret(
+            adapters.secrets, adapters.settings.pagerduty_secret_id, resolve_config_dir() / "owners.yaml"
+        )
+        return send_notifications(
+            decision, dispatcher=adapters.dispatcher, incidents=adapters.incidents, pager_for=pager_for
+        )
+
+    return notify
+
+
+def diagnose_steps(adapters: Adapters) -> DiagnoseSteps:
+    from fivetran_recovery.stores.dynamodb_incidents import DynamoLlmCache
+
+    return DiagnoseSteps(
+        settings=adapters.settings,
+        config=adapters.config,
+        history=adapters.history,
+        incidents=adapters.incidents,
+        fivetran=adapters.fivetran,
+        registry=adapters.registry,
+        audit=adapters.audit,
+        llm_cache=adapters.cached(
+            "llm_cache",
+            lambda: DynamoLlmCache(client=adapters.dynamodb_client, table_name=adapters.settings.incidents_table),
+        ),
+        llm=adapters.cached("llm", lambda: LlmProvider(adapters)),
+        sfn=adapters.sfn,
+        notify=notifier(adapters),
+        clock=adapters.clock,
+    )
+
+
+def build_service(adapters: Adapters | None = None) -> DiagnoseService:
+    """The diagnose use case; built once per container (it keeps the event-time watermark)."""
+    from fivetran_recovery.triage.factory import build_triage
+
+    adapters = adapters or Adapters()
+    steps = diagnose_steps(adapters)
+    triage = adapters.cached(
+        "triage",
+        lambda: build_triage(settings=adapters.settings, client=adapters.dynamodb_client, clock=adapters.clock),
+    )
+    return DiagnoseService(
+        history=adapters.history,
+        triage=triage,
+        deep_diagnose=steps.deep_diagnose,
+        plan_workflow=steps.plan_workflow,
+        start_workflow=steps.start_workflow,
+        notify=steps.notify,
+        clock=adapters.clock,
+        is_manual_schedule=steps.is_manual_schedule,
+        workflow_exists=steps.workflow_exists,
+    )

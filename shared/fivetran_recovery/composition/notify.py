@@ -1,0 +1,18 @@
+"""Composition root of the notify function."""
+
+from __future__ import annotations
+
+from fivetran_recovery.composition.adapters import Adapters
+from fivetran_recovery.composition.approve import approval_service
+from fivetran_recovery.workflow.notify import NotifyService
+
+
+def notify_service(adapters: Adapters) -> NotifyService:
+    return NotifyService(
+        config=adapters.config,
+        approvals=approval_service(adapters),
+        records=adapters.records,
+        audit=adapters.audit,
+        dispatcher=adapters.dispatcher,
+        clock=adapters.clock,
+    )
