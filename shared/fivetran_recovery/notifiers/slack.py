@@ -35,9 +35,17 @@ _ICONS = {
 }
 
 
-def build_blocks(notice: Notice, *, decided: str | None = None) -> list[dict[str, Any]]:
+def _mrkdwn_section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def _head_blocks(notice: Notice) -> list[dict[str, Any]]:
     header = _clip(f"{notice.title}", HEADER_LIMIT)
-    blocks: list[dict[str, Any]] = [
+    return [
         {"type": "header", "text": {"type": "plain_text", "text": header, "emoji": True}},
         {
             "type": "section",
@@ -47,6 +55,10 @@ def build_blocks(notice: Notice, *, decided: str | None = None) -> list[dict[str
             ],
         },
     ]
+
+
+def _cause_blocks(notice: Notice) -> list[dict[str, Any]]:
+    """The root cause when the notice has one, else its summary."""
     if notice.rca:
         rca = notice.rca
         text = (
@@ -54,76 +66,70 @@ def build_blocks(notice: Notice, *, decided: str | None = None) -> list[dict[str
             f"`{escape(str(rca.get('pattern')))}` (confidence {float(rca.get('confidence', 0)):.2f})\n"
             f"{escape(str(rca.get('summary') or notice.summary))}"
         )
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _clip(text, SECTION_LIMIT)}})
-    elif notice.summary:
-        blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": _clip(escape(notice.summary), SECTION_LIMIT)}}
-        )
+        return [_mrkdwn_section(_clip(text, SECTION_LIMIT))]
+    if notice.summary:
+        return [_mrkdwn_section(_clip(escape(notice.summary), SECTION_LIMIT))]
+    return []
+
+
+def _detail_blocks(notice: Notice) -> list[dict[str, Any]]:
+    """Planned actions, facts, reasons and the re-authorisation link, each when present."""
+    blocks: list[dict[str, Any]] = []
     if notice.planned_actions:
         actions = "\n".join(notice.planned_actions)
-        text = f"*Planned actions (exact calls)*\n```{escape(_clip(actions, SECTION_LIMIT - 40))}```"
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+        blocks.append(
+            _mrkdwn_section(f"*Planned actions (exact calls)*\n```{escape(_clip(actions, SECTION_LIMIT - 40))}```")
+        )
     if notice.facts:
-        blocks.append(
-            {
-                "type": "section",
-                "fields": [
-                    {"type": "mrkdwn", "text": _clip(f"*{escape(k)}*\n{escape(v)}", 1900)}
-                    for k, v in list(notice.facts.items())[:10]
-                ],
-            }
-        )
+        fields = [
+            {"type": "mrkdwn", "text": _clip(f"*{escape(k)}*\n{escape(v)}", 1900)}
+            for k, v in list(notice.facts.items())[:10]
+        ]
+        blocks.append({"type": "section", "fields": fields})
     if notice.reasons:
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [{"type": "mrkdwn", "text": _clip(escape("; ".join(notice.reasons)), 2900)}],
-            }
-        )
+        blocks.append(_context(_clip(escape("; ".join(notice.reasons)), 2900)))
     if notice.link:
-        blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": f"<{notice.link}|Re-authorise the connection>"}}
-        )
+        blocks.append(_mrkdwn_section(f"<{notice.link}|Re-authorise the connection>"))
+    return blocks
+
+
+def _approval_blocks(notice: Notice) -> list[dict[str, Any]]:
+    """Approve/Reject buttons whose value is the approval id (never the task token), and when it expires."""
+    approve = {
+        "type": "button",
+        "action_id": "approve",
+        "text": {"type": "plain_text", "text": "Approve"},
+        "style": "primary",
+        "value": notice.approval_id,
+        "confirm": {
+            "title": {"type": "plain_text", "text": "Run these actions?"},
+            "text": {"type": "mrkdwn", "text": "The planned actions above will run on Fivetran."},
+            "confirm": {"type": "plain_text", "text": "Approve"},
+            "deny": {"type": "plain_text", "text": "Cancel"},
+        },
+    }
+    reject = {
+        "type": "button",
+        "action_id": "reject",
+        "text": {"type": "plain_text", "text": "Reject"},
+        "style": "danger",
+        "value": notice.approval_id,
+    }
+    blocks: list[dict[str, Any]] = [
+        {"type": "actions", "block_id": f"approval:{notice.approval_id}", "elements": [approve, reject]}
+    ]
+    if notice.expires_at:
+        blocks.append(_context(f"Expires {escape(notice.expires_at)}: no action if nobody decides."))
+    return blocks
+
+
+def build_blocks(notice: Notice, *, decided: str | None = None) -> list[dict[str, Any]]:
+    """The Block Kit message for a notice; once `decided`, the buttons give way to the decision line."""
+    blocks = _head_blocks(notice) + _cause_blocks(notice) + _detail_blocks(notice)
     if notice.approval_id and decided is None:
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": f"approval:{notice.approval_id}",
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": "approve",
-                        "text": {"type": "plain_text", "text": "Approve"},
-                        "style": "primary",
-                        "value": notice.approval_id,
-                        "confirm": {
-                            "title": {"type": "plain_text", "text": "Run these actions?"},
-                            "text": {"type": "mrkdwn", "text": "The planned actions above will run on Fivetran."},
-                            "confirm": {"type": "plain_text", "text": "Approve"},
-                            "deny": {"type": "plain_text", "text": "Cancel"},
-                        },
-                    },
-                    {
-                        "type": "button",
-                        "action_id": "reject",
-                        "text": {"type": "plain_text", "text": "Reject"},
-                        "style": "danger",
-                        "value": notice.approval_id,
-                    },
-                ],
-            }
-        )
-        if notice.expires_at:
-            blocks.append(
-                {
-                    "type": "context",
-                    "elements": [
-                        {"type": "mrkdwn", "text": f"Expires {escape(notice.expires_at)}: no action if nobody decides."}
-                    ],
-                }
-            )
+        blocks += _approval_blocks(notice)
     if decided:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(decided)}]})
+        blocks.append(_context(escape(decided)))
     return blocks
 
 
