@@ -174,6 +174,7 @@ class LocalStack:
         self.simulator.configure_webhook(f"{self.base_url}/webhooks/fivetran", secret)
 
         self.poller = SqsPoller(self.resources.queues["EventsQueue"], self._invoke_diagnose)
+        self._invoke_sweep()  # the schedule's first run: known-good schema snapshots exist before any failure
         if self.options.background:
             self.poller.start()
             self._exit.callback(self.poller.stop)

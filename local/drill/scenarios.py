@@ -132,13 +132,14 @@ def play_schema_breaking_approved(stack: LocalStack, result: ScenarioResult) -> 
     steps.record_common(stack, result, connection)
     after = _paths(stack, connection)[len(before):]
     result.checks = {
-        "paused before asking": any("PATCH" in p and p.endswith(connection) for p in before),
+        # a type change leaves no schema diff: escalated, so nothing (not even the pause) runs before a human
+        "nothing written before asking": not before,
         "approval accepted": answer.status_code == 200,
         "approved change applied": any(p.startswith("PATCH") and "/schemas" in p for p in after),
         "workflow succeeded": [r["status"] for r in runs] == ["SUCCEEDED"],
     }
-    result.outcome = (f"paused, approval {approval['approval_id']} approved via API ({answer.status_code}), "
-                      f"then: {', '.join(after)}; workflow {runs[-1]['status']}")
+    result.outcome = (f"approval {approval['approval_id']} asked with no write, approved via API "
+                      f"({answer.status_code}), then: {', '.join(after)}; workflow {runs[-1]['status']}")
     result.passed = True
 
 
@@ -204,7 +205,7 @@ SCENARIOS = [
              play_oauth_expired, environment=FAST_TRIAGE),
     Scenario("schema_change_non_breaking", "auto reload schema + re-sync tables -> verified",
              play_schema_non_breaking, environment=FAST_TRIAGE),
-    Scenario("schema_change_breaking", "paused, approval requested, approved via API, change applied, verified",
+    Scenario("schema_change_breaking", "no diff: approval first, approved via API, paused + changed, verified",
              play_schema_breaking_approved, environment=FAST_TRIAGE),
     Scenario("approval_rejected", "breaking change rejected: no schema change", play_schema_breaking_rejected,
              environment=FAST_TRIAGE),

@@ -243,6 +243,11 @@ class SchemaChangeNonBreaking(Scenario):
             return None
         return self._fail()
 
+    def on_inject(self, connection: Any) -> None:
+        """The failing sync saw the source change: Fivetran's schema config shows the new column at once (as it
+        does per schema_change_handling), so the diff against a known-good snapshot names the changed table."""
+        self.reload(connection.schema_config)
+
     def on_action(self, action: str, detail: dict[str, Any]) -> None:
         if action == "reload_schema":
             self.reloaded = True

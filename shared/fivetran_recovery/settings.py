@@ -54,6 +54,9 @@ class Settings(BaseModel):
     max_webhook_bytes: int = Field(256 * 1024, alias="MAX_WEBHOOK_BYTES", gt=0)
     approval_timeout_seconds: int = Field(24 * 3600, alias="APPROVAL_TIMEOUT_SECONDS", gt=0)
     self_heal_window_seconds: int = Field(900, alias="SELF_HEAL_WINDOW_SECONDS", ge=0)
+    # how often (per container) the sweep snapshots the schema of connections that have no known-good one yet
+    schema_snapshot_sweep_seconds: int = Field(3600, alias="SCHEMA_SNAPSHOT_SWEEP_SECONDS", ge=0)
+    schema_snapshot_sweep_limit: int = Field(50, alias="SCHEMA_SNAPSHOT_SWEEP_LIMIT", ge=0)
     stage: str = Field("prod", alias="STAGE")
 
     @classmethod

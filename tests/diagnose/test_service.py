@@ -42,7 +42,7 @@ class Rig:
         self.deep_calls = 0
         self.service = DiagnoseService(
             history=InMemoryHistoryStore(), triage=self.triage, deep_diagnose=self._deep,
-            plan_workflow=lambda incident, diagnosis, event: {"incident_id": incident.id, "pattern": diagnosis.pattern},
+            plan_workflow=lambda incident, diagnosis, event, **_: {"incident_id": incident.id, "pattern": diagnosis.pattern},
             start_workflow=self._start, notify=lambda decision: (len(decision.notifications), 0),
             clock=lambda: self.now, workflow_exists=lambda name: name in self.started,
         )

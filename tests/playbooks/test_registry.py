@@ -89,9 +89,31 @@ def test_given_status_code_in_evidence_when_category_matches_then_status_code_co
     assert default_registry().match(unlisted).id == FALLBACK_ID
 
 
-def test_given_diagnosis_naming_a_playbook_when_matched_then_that_playbook_wins() -> None:
-    named = diagnosis("network", "transient_network_blip", playbook="warehouse_capacity_wait")
-    assert default_registry().match(named).id == "warehouse_capacity_wait"
+def test_given_diagnosis_naming_a_playbook_of_its_category_then_taken_but_held_when_the_rules_disagree() -> None:
+    named = diagnosis("network", "transient_network_blip", playbook="broken_setup_retest", analyzer="llm")
+    rules = diagnosis("network", "transient_network_blip")
+    selection = default_registry().select(named, rules=rules)
+    assert selection.playbook.id == "broken_setup_retest" and selection.rules_choice == "retry_with_backoff"
+    assert selection.holds and "only with approval" in selection.holds[0]
+    agreeing = default_registry().select(named.model_copy(update={"playbook": "retry_with_backoff"}), rules=rules)
+    assert agreeing.playbook.id == "retry_with_backoff" and agreeing.holds == []
+
+
+def test_given_named_playbook_outside_the_category_or_an_unknown_verdict_then_ignored() -> None:
+    registry = default_registry()
+    other = diagnosis("network", "transient_network_blip", playbook="warehouse_capacity_wait")
+    assert registry.match(other).id == "retry_with_backoff"
+    # the scripted answer: inconclusive (-> unknown) but naming the non-breaking schema playbook
+    inconclusive = Diagnosis(category="unknown", pattern="unknown", retryable=False, confidence=0.3,
+                             playbook="schema_change_non_breaking", analyzer="llm")
+    selection = registry.select(inconclusive, rules=Diagnosis.unknown())
+    assert selection.playbook.id == FALLBACK_ID and selection.holds == []
+
+
+def test_given_llm_diagnosis_when_rules_were_unsure_then_its_playbook_is_held() -> None:
+    llm = diagnosis("schema_drift", "schema_change_during_sync", analyzer="llm")
+    selection = default_registry().select(llm, rules=Diagnosis.unknown())
+    assert selection.playbook.id == "schema_change_non_breaking" and selection.holds
 
 
 def test_given_unknown_id_when_get_then_key_error_names_the_known_ones() -> None:

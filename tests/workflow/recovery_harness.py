@@ -44,6 +44,7 @@ class Harness:
     started: dict[str, float] = field(default_factory=dict)
     handler_errors: list[str] = field(default_factory=list)
     write_times: list[tuple[float, str, str]] = field(default_factory=list)  # (monotonic, method, path)
+    snapshots: dict[str, dict[str, Any]] = field(default_factory=dict)  # known-good schema per connection
     before_verify: Any = None  # called with the attempt number before each verify (e.g. the owner re-auths)
     after_sql: Any = None  # called after a recovery SQL step (the simulator learns the data was repaired)
     verify_attempts: int = 0
@@ -57,7 +58,10 @@ class Harness:
         return next(iter(self.resources.state_machines.values()))
 
     def fail(self, connection_id: str, scenario: str, **options: Any) -> dict[str, Any]:
-        """Inject a scenario, run the connection's next sync, and return the sync_end webhook it produced."""
+        """Inject a scenario, run the connection's next sync, and return the sync_end webhook it produced.
+
+        The schema config before the injection is kept as the connection's known-good snapshot."""
+        self.snapshots.setdefault(connection_id, self.sim.schema_config(connection_id))
         self.sim.inject(connection_id, scenario, **options)
         self.sim.sync(connection_id)
         before = len(self.sim.log_rows(connection_id))
@@ -102,6 +106,7 @@ class Harness:
             settings=self.adapters.settings,
             config=self.adapters.config,
             schema_config=self.sim.schema_config(connection_id),
+            snapshot=self.snapshots.get(connection_id),
         )
         self.started[incident_id] = time.monotonic()
         self.sfn.start_execution(stateMachineArn=self.state_machine_arn, name=incident_id, input=json.dumps(workflow))

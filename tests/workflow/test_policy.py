@@ -40,6 +40,8 @@ def plan(
     event=EVENT,
     recent_events=(),
     config=None,
+    schema_config=None,
+    snapshot=None,
 ) -> dict:
     diagnosis = diagnosis or Diagnosis(category="network", pattern="x", retryable=True, confidence=0.9)
     return build_workflow_input(
@@ -55,7 +57,16 @@ def plan(
         recent_events=recent_events,
         config=config or RecoveryConfig.from_env({}),
         now=NOW,
+        schema_config=schema_config,
+        snapshot=snapshot,
     )
+
+
+def schema(**tables: dict) -> dict:
+    """A schema config with schema `sales` and the given tables ({column: is_primary_key})."""
+    return {"schema_change_handling": "ALLOW_ALL", "schemas": {"sales": {"enabled": True, "tables": {
+        name: {"enabled": True, "columns": {c: {"enabled": True, "is_primary_key": pk} for c, pk in cols.items()}}
+        for name, cols in tables.items()}}}}
 
 
 def test_given_any_plan_then_input_is_json_safe_and_complete() -> None:
@@ -98,13 +109,53 @@ def test_given_high_risk_playbook_in_auto_mode_then_protective_steps_first_then_
         confidence=0.9,
         evidence=[Evidence(source="reason", detail="column amount in table sales.orders")],
     )
-    workflow = plan("schema_change_breaking", diagnosis=diagnosis)
+    before = schema(orders={"id": True, "amount": False, "legacy": False})
+    after = schema(orders={"id": True, "amount": False})  # a column gone: a breaking diff
+    workflow = plan("schema_change_breaking", diagnosis=diagnosis, schema_config=after, snapshot=before)
     steps = workflow["plan"]["steps"]
     assert workflow["decision"]["approval_step_index"] == 2
     assert [s["approval_required"] for s in steps] == [False, False, True, True]
     assert steps[2]["calls"][0]["body"]["schemas"] == {
         "sales": {"tables": {"orders": {"columns": {"amount": {"enabled": False}}}}}
     }
+    assert steps[2]["scope"] == "failure_text"  # the column came from the text: a suggestion, approved by a human
+    assert workflow["scope"]["diff"]["kind"] == "breaking"
+
+
+def test_given_schema_change_without_a_diff_then_no_write_runs_without_approval() -> None:
+    diagnosis = Diagnosis(category="schema_drift", pattern="column_type_change", retryable=False, confidence=0.9)
+    same = schema(orders={"id": True})
+    for snapshot in (None, same):
+        workflow = plan("schema_change_breaking", diagnosis=diagnosis, schema_config=same, snapshot=snapshot)
+        assert workflow["decision"]["approval_step_index"] == 0  # not even the protective pause
+        assert all(s["approval_required"] for s in workflow["plan"]["steps"] if s["writes"])
+        assert "escalated to a human" in " ".join(workflow["decision"]["reasons"])
+
+
+def test_given_text_naming_a_table_then_only_a_table_of_the_schema_and_only_with_approval() -> None:
+    diagnosis = Diagnosis(category="schema_drift", pattern="schema_change_during_sync", retryable=False,
+                          confidence=0.9, evidence=[Evidence(source="reason", detail="resync table sales.orders "
+                                                                                    "and table zz_attacker.x")])
+    added = schema(orders={"id": True, "note": False})
+    base = schema(orders={"id": True})
+    workflow = plan("schema_change_non_breaking", diagnosis=diagnosis, schema_config=base, snapshot=base)
+    resync = workflow["plan"]["steps"][1]
+    assert resync["calls"][0]["body"] == {"sales": ["orders"]}  # zz_attacker is not in the schema: dropped
+    assert resync["scope"] == "failure_text" and resync["approval_required"]
+    assert workflow["decision"]["path"] == "approval"
+    workflow = plan("schema_change_non_breaking", diagnosis=diagnosis, schema_config=added, snapshot=base)
+    assert workflow["decision"]["path"] == "auto"  # a real additive diff: scope from structure, runs alone
+    resync = workflow["plan"]["steps"][1]
+    assert resync["scope"] == "schema_diff" and resync["calls"][0]["body"] == {"sales": ["orders"]}
+
+
+def test_given_non_breaking_playbook_but_a_breaking_diff_then_a_human_decides() -> None:
+    diagnosis = Diagnosis(category="schema_drift", pattern="schema_change_during_sync", retryable=False,
+                          confidence=0.9)
+    workflow = plan("schema_change_non_breaking", diagnosis=diagnosis, schema_config=schema(orders={"id": True}),
+                    snapshot=schema(orders={"id": True}, refunds={"id": True}))
+    assert workflow["decision"]["path"] == "approval"
+    assert "breaking change" in " ".join(workflow["decision"]["reasons"])
 
 
 def test_given_unnamed_column_then_step_unresolved_and_needs_approval() -> None:
@@ -176,6 +227,7 @@ def test_given_duplicate_keys_then_dry_run_shows_the_exact_sql() -> None:
         "duplicate_keys_recovery_sql",
         diagnosis=diagnosis,
         config=RecoveryConfig.from_env({"WAREHOUSE_DIALECT": "duckdb"}),
+        schema_config=schema(orders={"id": True, "amount": False}),  # the key comes from the schema config
     )
     sql = [c["sql"] for c in workflow["plan"]["steps"][0]["calls"]]
     qualify = 'QUALIFY ROW_NUMBER() OVER (PARTITION BY "id" ORDER BY "_fivetran_synced" DESC) = 1'

@@ -22,6 +22,7 @@ def workflow_for(
     incident: str = "inc-1",
     connection: str = "quiet_harbor",
     diagnosis: Diagnosis = BLIP,
+    snapshot: dict | None = None,
 ) -> dict:
     return build_workflow_input(
         incident_id=incident,
@@ -34,6 +35,8 @@ def workflow_for(
         event={"event": "sync_end", "created": "2026-01-01T00:00:00Z"},
         settings=harness.adapters.settings,
         config=harness.adapters.config,
+        schema_config=harness.sim.schema_config(connection) if snapshot else None,
+        snapshot=snapshot,
     )
 
 
@@ -175,7 +178,10 @@ def test_given_a_recent_human_edit_webhook_when_begin_then_automation_stops(harn
 
 def _breaking_after_our_pause(harness, extra_pause_webhooks: int) -> dict:
     diagnosis = Diagnosis(category="schema_drift", pattern="column_type_change", retryable=False, confidence=0.9)
-    workflow = workflow_for(harness, playbook="schema_change_breaking", diagnosis=diagnosis)
+    known_good = harness.sim.schema_config("quiet_harbor")
+    schema = next(iter(known_good["schemas"].values()))
+    next(iter(schema["tables"].values())).setdefault("columns", {})["dropped_at_source"] = {"enabled": True}
+    workflow = workflow_for(harness, playbook="schema_change_breaking", diagnosis=diagnosis, snapshot=known_good)
     service = remediation_service(harness.adapters)
     assert service.begin(workflow)["proceed"] is True
     assert service.step(at_step(workflow, 0))["status"] == "done"  # our protective pause

@@ -83,7 +83,18 @@ def diagnose_steps(adapters: Adapters) -> DiagnoseSteps:
         sfn=adapters.sfn,
         notify=notifier(adapters),
         clock=adapters.clock,
+        snapshots=snapshot_keeper(adapters),
     )
+
+
+def snapshot_keeper(adapters: Adapters) -> Any:
+    from fivetran_recovery.snapshots import DynamoSnapshotStore, SnapshotKeeper
+
+    settings = adapters.settings
+    return adapters.cached("snapshots", lambda: SnapshotKeeper(
+        store=DynamoSnapshotStore(client=adapters.dynamodb_client, table_name=settings.incidents_table),
+        fivetran=adapters.fivetran, clock=adapters.clock, sweep_seconds=settings.schema_snapshot_sweep_seconds,
+        sweep_limit=settings.schema_snapshot_sweep_limit))
 
 
 def build_service(adapters: Adapters | None = None) -> DiagnoseService:
@@ -106,4 +117,6 @@ def build_service(adapters: Adapters | None = None) -> DiagnoseService:
         clock=adapters.clock,
         is_manual_schedule=steps.is_manual_schedule,
         workflow_exists=steps.workflow_exists,
+        after_success=steps.snapshots.after_success,
+        snapshot_sweep=steps.snapshots.sweep,
     )

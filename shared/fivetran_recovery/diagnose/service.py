@@ -58,12 +58,14 @@ class DiagnoseService:
     history: HistoryStore
     triage: Any  # fivetran_recovery.triage.engine.Triage
     deep_diagnose: Callable[[WebhookEvent | None, Incident, Diagnosis], tuple[Diagnosis, dict[str, Any]]]
-    plan_workflow: Callable[[Incident, Diagnosis, WebhookEvent | None], dict[str, Any]]
+    plan_workflow: Callable[..., dict[str, Any]]  # (incident, diagnosis, event, rules=classifier's diagnosis)
     start_workflow: WorkflowStarter
     notify: Callable[[TriageDecision], tuple[int, int]]
     clock: Callable[[], datetime]
     is_manual_schedule: Callable[[str], bool] = lambda connection_id: False
     workflow_exists: Callable[[str], bool] = lambda name: True
+    after_success: Callable[[str, list[HistoryRecord]], bool] | None = None  # known-good schema snapshot
+    snapshot_sweep: Callable[[], int] | None = None
     watermark: datetime | None = None  # newest event time seen: holds are in event time
 
     def now(self) -> datetime:
@@ -86,18 +88,34 @@ class DiagnoseService:
         quick = self._classify(event, recent) if failing else Diagnosis.unknown("not a failure")
         if event.connection_id and event.event in HISTORY_EVENTS and not event.is_test:
             self.history.record(self._history_record(event, quick, failing))
+            if event.event == "sync_end" and (event.status or "").upper() == "SUCCESSFUL":
+                self._after_success(event.connection_id, recent)
         decision = self.triage.process(event, quick, now=now, manual_schedule=manual)
         decision = self._resume_interrupted(decision)
         outcome = self._act(decision, event, quick)
         outcome.event_key = event.event_key
         return outcome
 
+    def _after_success(self, connection_id: str, recent: list[HistoryRecord]) -> None:
+        if self.after_success is None:
+            return
+        try:
+            self.after_success(connection_id, recent)
+        except Exception:  # a missed snapshot only means the next schema change waits for a human
+            logger.exception("schema snapshot after a success failed", extra={"connection_id": connection_id})
+
     def sweep(self) -> list[Outcome]:
-        """Confirm pending incidents whose hold ended without recovery (run per batch and on a schedule).
+        """Confirm pending incidents whose hold ended without recovery (run per batch and on a schedule), and
+        snapshot the schema of connections that have no known-good snapshot yet.
 
         One incident failing to act on does not stop the others; its error is logged and re-raised at the end."""
         outcomes: list[Outcome] = []
         errors: list[Exception] = []
+        if self.snapshot_sweep is not None:
+            try:
+                self.snapshot_sweep()
+            except Exception:
+                logger.exception("schema snapshot sweep failed")
         for decision in self.triage.sweep(now=self.now()):
             target = decision.target
             quick = (target.diagnosis if target else None) or Diagnosis.unknown()
@@ -176,7 +194,7 @@ class DiagnoseService:
             outcome.notifications += sent
             outcome.pages += pages
         if decision.should_start_workflow and target is not None:
-            payload = self.plan_workflow(target, diagnosis, event)
+            payload = self.plan_workflow(target, diagnosis, event, rules=quick)
             outcome.execution = self.start_workflow(name=execution_name(target.id), payload=payload)
         if decision.action in (TriageAction.IGNORED, TriageAction.NOT_A_FAILURE) and decision.reason:
             outcome.notes.append(decision.reason)

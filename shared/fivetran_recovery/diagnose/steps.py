@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from fivetran_recovery.audit import AuditLog
     from fivetran_recovery.fivetran import FivetranClient
     from fivetran_recovery.playbooks.registry import Registry
+    from fivetran_recovery.snapshots import SnapshotKeeper
 
 AUDIT_ACTOR = "diagnose"
 logger = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ class DiagnoseSteps:
     sfn: Any
     notify: Callable[[TriageDecision], tuple[int, int]]
     clock: Callable[[], datetime]
+    snapshots: SnapshotKeeper  # known-good schema per connection: the diff scopes schema-change actions
 
     # ------------------------------------------------------------------ deep diagnosis
     def deep_diagnose(self, event: WebhookEvent | None, incident: Incident,
@@ -67,9 +69,11 @@ class DiagnoseSteps:
         connection_id = event.connection_id or ""
         history = self.history.recent(connection_id, limit=20) if connection_id else []
         mode, _ = resolve_mode(connection_id, self.settings.rollout_mode, self.config)
+        snapshot = self.snapshots.latest(connection_id)
         context = gather_context(  # setup tests are a POST to Fivetran: never in monitor mode
             event, fivetran=self.fivetran, history=[h.model_dump(mode="json") for h in history],
-            run_setup_tests=False if mode is RolloutMode.MONITOR else None)
+            run_setup_tests=False if mode is RolloutMode.MONITOR else None,
+            previous_schema=snapshot.config if snapshot else None)
         outcome = analyze_incident(context, classifier_diagnosis=quick, llm=self.llm(),
                                    allowed_playbooks=self.registry.ids(), cache=self.llm_cache)
         diagnosis = outcome.diagnosis
@@ -89,24 +93,29 @@ class DiagnoseSteps:
         return (connection or {}).get("schedule_type") == "manual"
 
     # ------------------------------------------------------------------ workflow
-    def plan_workflow(self, incident: Incident, diagnosis: Diagnosis, event: WebhookEvent | None) -> dict[str, Any]:
+    def plan_workflow(self, incident: Incident, diagnosis: Diagnosis, event: WebhookEvent | None, *,
+                      rules: Diagnosis | None = None) -> dict[str, Any]:
+        """The workflow input. `rules` is the classifier's own diagnosis: a playbook it does not lead to (one the
+        LLM chose) is held for approval."""
         from fivetran_recovery.policy import resolve as resolve_mode
         from fivetran_recovery.workflow.build import build_workflow_input
 
         event = event or _synthetic_event(incident)
         connection_id = event.connection_id or ""
         data = event.data or {}
-        playbook = self.registry.match(diagnosis, task_type=data.get("taskType") or data.get("task_type"))
+        selection = self.registry.select(diagnosis, rules=rules,
+                                         task_type=data.get("taskType") or data.get("task_type"))
         connection = self._read(lambda: self.fivetran.get_connection(connection_id))
         schema_config = self._read(lambda: self.fivetran.get_schema_config(connection_id))
+        snapshot = self.snapshots.latest(connection_id)
         mode, configured = resolve_mode(connection_id, self.settings.rollout_mode, self.config)
         criticality = configured if connection_id in self.config.connection_policies else incident.criticality.value
         recent = [h.model_dump(mode="json") for h in self.history.recent(connection_id, limit=20)]
         return build_workflow_input(
-            incident_id=incident.id, connection_id=connection_id, diagnosis=diagnosis, playbook=playbook,
+            incident_id=incident.id, connection_id=connection_id, diagnosis=diagnosis, playbook=selection.playbook,
             mode=mode, criticality=criticality, connection=connection, event=event.to_message(),
             settings=self.settings, recent_events=recent, schema_config=schema_config, config=self.config,
-            now=self.clock(),
+            now=self.clock(), snapshot=snapshot.config if snapshot else None, holds=selection.holds,
         )
 
     @staticmethod

@@ -51,6 +51,10 @@ class PlanStep(BaseModel):
     approval_required: bool = False
     calls: list[PlannedCall] = Field(default_factory=list)
     unresolved: str | None = Field(None, description="why this step cannot run as planned (needs a human)")
+    scope: str | None = Field(
+        None, description="where the objects this step touches came from: schema_diff | schema_config | "
+        "failure_text (a suggestion: always waits for approval) | approver"
+    )
 
 
 class PolicyDecision(BaseModel):
@@ -119,5 +123,6 @@ class WorkflowInput(BaseModel):
     decision: PolicyDecision
     plan: Plan
     dry_run: list[str]
+    scope: dict[str, Any] = Field(default_factory=dict, description="tables from the schema diff, text suggestions")
     cursor: dict[str, int] = Field(default_factory=lambda: {"index": 0})
     approval: dict[str, Any] = Field(default_factory=lambda: {"status": "none"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from fivetran_recovery.models.diagnosis import Category, Diagnosis
@@ -70,14 +71,8 @@ class Registry:
             score = _CATEGORY_SCORE  # a category-wide playbook with no pattern list
         return score
 
-    def match(self, diagnosis: Diagnosis, *, task_type: str | None = None, status_code: int | None = None) -> Playbook:
-        """The most specific playbook for this diagnosis, or the escalation fallback.
-
-        A playbook named by the diagnosis itself wins when it exists; a diagnosis below a playbook's
-        `min_confidence` does not match it; category `unknown` always escalates.
-        """
-        if diagnosis.playbook and diagnosis.playbook in self._by_id:
-            return self._by_id[diagnosis.playbook]
+    def _best(self, diagnosis: Diagnosis, *, task_type: str | None, status_code: int | None) -> Playbook:
+        """The most specific playbook by category, pattern, task type and status codes; never by a name."""
         if diagnosis.category is Category.UNKNOWN:
             return self._by_id[FALLBACK_ID]
         codes = status_codes_in(diagnosis) | ({status_code} if status_code else set())
@@ -89,6 +84,49 @@ class Registry:
             if score and (best is None or (score, playbook.priority, playbook.id) > best):
                 best = (score, playbook.priority, playbook.id)
         return self._by_id[best[2] if best else FALLBACK_ID]
+
+    def _named_fits(self, playbook: Playbook, diagnosis: Diagnosis) -> bool:
+        """An LLM-named playbook counts only for a real diagnosis of a category the playbook matches."""
+        return (diagnosis.category is not Category.UNKNOWN and diagnosis.category in playbook.match.categories
+                and diagnosis.confidence >= playbook.match.min_confidence)
+
+    def select(self, diagnosis: Diagnosis, *, rules: Diagnosis | None = None, task_type: str | None = None,
+               status_code: int | None = None) -> Selection:
+        """The playbook for this diagnosis, and the holds that keep it from running without approval.
+
+        A playbook the diagnosis names (the LLM's recommendation) is taken only when the diagnosis is not
+        unknown/inconclusive and its category is one the playbook matches. When the chosen playbook is not the one
+        the rules' own diagnosis (`rules`, the classifier's answer) leads to, it never runs without approval.
+        """
+        rules = rules if rules is not None else diagnosis
+        if rules.analyzer != "rules":  # only the classifier's own answer counts as the rules' choice
+            rules = Diagnosis.unknown()
+        rules_choice = self._best(rules.model_copy(update={"playbook": None}), task_type=task_type,
+                                  status_code=status_code)
+        chosen = self._best(diagnosis, task_type=task_type, status_code=status_code)
+        named = self._by_id.get(diagnosis.playbook or "")
+        if named is not None and named.id != chosen.id and self._named_fits(named, diagnosis):
+            chosen = named
+        holds = []
+        if chosen.id not in (rules_choice.id, FALLBACK_ID):
+            holds.append(f"playbook {chosen.id} was chosen by the {diagnosis.analyzer} analysis, not by the rules "
+                         f"(they chose {rules_choice.id}): it runs only with approval")
+        return Selection(playbook=chosen, rules_choice=rules_choice.id, holds=holds)
+
+    def match(self, diagnosis: Diagnosis, *, task_type: str | None = None, status_code: int | None = None) -> Playbook:
+        """The most specific playbook for this diagnosis, or the escalation fallback (see `select`)."""
+        return self.select(diagnosis, task_type=task_type, status_code=status_code).playbook
+
+@dataclass(frozen=True)
+class Selection:
+    playbook: Playbook
+    rules_choice: str
+    holds: list[str] = field(default_factory=list)
+
+
+def is_schema_change(playbook: Playbook) -> bool:
+    """Whether the playbook acts on a schema change (its scope then needs a schema diff)."""
+    return Category.SCHEMA_DRIFT in playbook.match.categories and playbook.writes
 
 
 def load_registry(directory: str | os.PathLike[str] | None = None) -> Registry:

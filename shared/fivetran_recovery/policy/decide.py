@@ -6,6 +6,8 @@ auto      -> low-risk steps run; high-risk actions, approval-requiring playbooks
              connections wait for approval. Protective `before_approval` steps (e.g. pause) run first when
              their own action is low risk and the connection is not critical.
 A human's recent change to the connection turns any mode into monitor for this incident.
+Holds (a schema change with no diff to show, a playbook only the LLM chose) make every write wait for approval,
+protective steps included; so does a step whose scope only the failure text suggested.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from fivetran_recovery.settings import RolloutMode
 _HUMAN_PRECONDITIONS = {Precondition.NOT_PAUSED_BY_HUMAN, Precondition.NO_RECENT_HUMAN_EDIT}
 
 
-def _needs_approval(step: PlanStep, playbook: Playbook, mode: RolloutMode, critical: bool) -> bool:
+def _needs_approval(step: PlanStep, playbook: Playbook, mode: RolloutMode, critical: bool, held: bool) -> bool:
     if not step.writes:
         return False
-    if step.unresolved or mode is RolloutMode.RECOMMEND or critical:
+    if held or step.unresolved or step.scope == "failure_text" or mode is RolloutMode.RECOMMEND or critical:
         return True
     action_risk = Risk(step.risk)
     if step.before_approval:
@@ -36,8 +38,11 @@ def decide(
     mode: RolloutMode | str,
     criticality: str,
     human_change: str | None = None,
+    holds: list[str] | None = None,
 ) -> tuple[PolicyDecision, list[PlanStep]]:
-    """The decision, and the steps with `approval_required` set (a new list; inputs are not changed)."""
+    """The decision, and the steps with `approval_required` set (a new list; inputs are not changed).
+
+    `holds`: reasons why no write may run without a human (each is given as a reason of the decision)."""
     mode = RolloutMode(mode)
     critical = is_critical(criticality)
     base = {"mode": mode.value, "criticality": criticality, "critical": critical}
@@ -49,7 +54,9 @@ def decide(
             PolicyDecision(path="monitor", reasons=[human_change], blocked_by="human_change", **base),
             [s.model_copy() for s in steps],
         )
-    gated = [s.model_copy(update={"approval_required": _needs_approval(s, playbook, mode, critical)}) for s in steps]
+    held = bool(holds)
+    gated = [s.model_copy(update={"approval_required": _needs_approval(s, playbook, mode, critical, held)})
+             for s in steps]
     first = next((s.index for s in gated if s.approval_required), None)
     if first is None:
         reasons = (
@@ -60,7 +67,7 @@ def decide(
         return PolicyDecision(path="auto", reasons=reasons, **base), gated
     # The approval covers the rest of the plan: steps after the first gated one run only once approved.
     gated = [s.model_copy(update={"approval_required": s.approval_required or s.index > first}) for s in gated]
-    reasons = []
+    reasons = list(holds or [])
     if mode is RolloutMode.RECOMMEND:
         reasons.append("rollout mode is recommend: every write waits for approval")
     if critical:
@@ -69,4 +76,6 @@ def decide(
         reasons.append(f"playbook {playbook.id} is {playbook.risk.value} risk and requires approval")
     if any(s.unresolved for s in gated):
         reasons.append("a step could not be fully planned and needs a human")
+    if any(s.scope == "failure_text" and s.writes for s in gated):
+        reasons.append("a step's tables or columns were only suggested by the failure text: a human confirms them")
     return PolicyDecision(path="approval", reasons=reasons, approval_step_index=first, **base), gated

@@ -48,13 +48,14 @@ def _calls(step: Step, ctx: PlanContext, index: int = 0) -> tuple[list[PlannedCa
             mode = p.get("exclude_mode", "PRESERVE")
             return [_api("POST", f"{base}/schemas/reload", {"exclude_mode": mode})], None, {"exclude_mode": mode}
         case Action.RESYNC_TABLES:
-            if not ctx.tables:
-                return [], "no affected table is named in the failure; choose the tables to re-sync", p
-            return [_api("POST", f"{base}/schemas/tables/resync", ctx.tables)], None, {"scope": ctx.tables}
+            tables, _ = _table_scope(ctx)
+            if not tables:
+                return [], "no changed table is known from the schema diff; choose the tables to re-sync", p
+            return [_api("POST", f"{base}/schemas/tables/resync", tables)], None, {"scope": tables}
         case Action.RESYNC:
-            scope = ctx.tables if p.get("scope") == "from_diagnosis" and ctx.tables else None
+            scope = _table_scope(ctx)[0] if p.get("scope") == "from_diagnosis" else None
             body = {"scope": scope} if scope else {}
-            return [_api("POST", f"{base}/resync", body)], None, {"scope": scope}
+            return [_api("POST", f"{base}/resync", body)], None, {"scope": scope or None}
         case Action.UPDATE_SCHEMA_CONFIG:
             return _schema_config_calls(base, ctx, p)
         case Action.RUN_SETUP_TESTS:
@@ -67,6 +68,37 @@ def _calls(step: Step, ctx: PlanContext, index: int = 0) -> tuple[list[PlannedCa
             return [], None, p
 
 
+def _table_scope(ctx: PlanContext) -> tuple[dict[str, list[str]], str | None]:
+    """The tables a step touches and where they came from: the schema diff, else the text's suggestions."""
+    if ctx.tables:
+        return ctx.tables, "schema_diff"
+    if ctx.suggested_tables:
+        return ctx.suggested_tables, "failure_text"
+    return {}, None
+
+
+def _column_scope(ctx: PlanContext) -> tuple[dict[str, dict[str, list[str]]], str | None]:
+    if ctx.columns:
+        return ctx.columns, "approver"
+    if ctx.suggested_columns:
+        return ctx.suggested_columns, "failure_text"
+    return {}, None
+
+
+def step_scope(step: Step, ctx: PlanContext) -> str | None:
+    """Where the objects a rendered step touches came from (None: it touches no table or column)."""
+    p = step.params
+    if step.action is Action.RESYNC_TABLES or (step.action is Action.RESYNC and p.get("scope") == "from_diagnosis"):
+        return _table_scope(ctx)[1]
+    if step.action is Action.UPDATE_SCHEMA_CONFIG and p.get("exclude") == "from_diagnosis":
+        return _column_scope(ctx)[1]
+    if step.action is Action.RUN_RECOVERY_SQL:
+        tables = _table_scope(ctx)[1]
+        columns = _column_scope(ctx)[1] if p.get("template") == "json_quarantine" else None
+        return "failure_text" if "failure_text" in (tables, columns) else tables
+    return None
+
+
 def _schema_config_calls(
     base: str, ctx: PlanContext, params: dict[str, Any]
 ) -> tuple[list[PlannedCall], str | None, dict[str, Any]]:
@@ -74,8 +106,9 @@ def _schema_config_calls(
     if params.get("schema_change_handling"):
         body["schema_change_handling"] = params["schema_change_handling"]
     if params.get("exclude") == "from_diagnosis":
-        if not ctx.columns:
-            return [], "the incompatible column is not named in the failure; an approver must choose it", params
+        columns, _ = _column_scope(ctx)
+        if not columns:
+            return [], "no incompatible column of the schema is known; an approver must choose it", params
         body["schemas"] = {
             schema: {
                 "tables": {
@@ -83,7 +116,7 @@ def _schema_config_calls(
                     for table, columns in tables.items()
                 }
             }
-            for schema, tables in ctx.columns.items()
+            for schema, tables in columns.items()
         }
     return [_api("PATCH", f"{base}/schemas", body)], None, body
 
@@ -93,17 +126,17 @@ def _sql_calls(
 ) -> tuple[list[PlannedCall], str | None, dict[str, Any]]:
     """The recovery script from the template library, filled from structured context only; the whole script
     (backup, undo, checks) rides in the params so what is approved is what runs."""
-    targets = [(schema, table) for schema, tables in ctx.tables.items() for table in tables]
+    targets = [(schema, table) for schema, tables in _table_scope(ctx)[0].items() for table in tables]
     if len(targets) != 1:
-        why = "exactly one affected table must be named" if targets else "no affected table is named"
+        why = "exactly one affected table must be known" if targets else "no affected table is known"
         return [], f"{why}; the recovery SQL needs its target", params
     template = params.get("template", "dedup_latest")
     table = TableRef(*targets[0])
     filled: dict[str, Any] = {"keys": ctx.primary_keys}
     if template in ("dedup_primary_key", "dedup_latest") and not ctx.primary_keys:
-        return [], "the primary-key columns are not named in the failure; the recovery SQL needs them", params
+        return [], "the schema config marks no primary-key column on the table; the recovery SQL needs them", params
     if template == "json_quarantine":
-        columns = (ctx.columns.get(table.schema) or {}).get(table.table) or []
+        columns = (_column_scope(ctx)[0].get(table.schema) or {}).get(table.table) or []
         if len(columns) != 1:
             return [], "exactly one affected column must be named for the JSON quarantine", params
         filled["column"] = columns[0]
@@ -142,6 +175,7 @@ def render_step(step: Step, index: int, ctx: PlanContext) -> PlanStep:
         before_approval=step.before_approval,
         calls=calls,
         unresolved=unresolved,
+        scope=step_scope(step, ctx) if calls else None,
     )
 
 
@@ -182,4 +216,4 @@ def resolve_step(step: PlanStep, connection_id: str, resolution: dict[str, Any] 
     calls, unresolved, params = _schema_config_calls(f"{API}/{connection_id}", ctx, dict(step.params))
     if unresolved:
         return None
-    return step.model_copy(update={"calls": calls, "params": params, "unresolved": None})
+    return step.model_copy(update={"calls": calls, "params": params, "unresolved": None, "scope": "approver"})

@@ -16,12 +16,14 @@ from fivetran_recovery.models.workflow import (
     VerificationPlan,
     WorkflowInput,
 )
-from fivetran_recovery.playbooks.schema import Playbook
+from fivetran_recovery.playbooks.registry import is_schema_change
+from fivetran_recovery.playbooks.schema import Playbook, Risk
 from fivetran_recovery.policy.decide import decide
 from fivetran_recovery.policy.dry_run import describe, render_step
 from fivetran_recovery.policy.human import recent_human_change
 from fivetran_recovery.settings import RolloutMode, Settings
-from fivetran_recovery.workflow.context import PlanContext, affected_columns, affected_tables, primary_keys
+from fivetran_recovery.snapshots.diff import SchemaDiff, diff_schemas
+from fivetran_recovery.workflow.context import plan_context
 
 
 def _iso(value: datetime) -> str:
@@ -57,30 +59,29 @@ def build_workflow_input(
     schema_config: Mapping[str, Any] | None = None,
     config: RecoveryConfig | None = None,
     now: datetime | None = None,
+    snapshot: Mapping[str, Any] | None = None,
+    holds: Iterable[str] = (),
 ) -> dict:
     """The JSON-safe Step Functions execution input: policy decision, plan of steps, dry run and RCA.
 
     `recent_events` are the connection's recent webhooks (pause/edit ones reveal a human's change);
     `connection` is the Fivetran connection details (`data` of GET /v1/connections/{id}) when known;
-    `schema_config` (`data` of GET /v1/connections/{id}/schemas), when known, resolves tables the error names.
+    `schema_config` (`data` of GET /v1/connections/{id}/schemas) is the current schema and `snapshot` the last
+    known-good one: their diff is the only scope a step may take on its own. `holds` are reasons that keep every
+    write waiting for approval (e.g. a playbook the rules did not choose).
     """
     config = config or get_recovery_config()
     now = now or datetime.now(UTC)
-    tables = affected_tables(diagnosis, event, schema_config)
-    context = PlanContext(
-        connection_id=connection_id,
-        connection=connection,
-        tables=tables,
-        primary_keys=primary_keys(diagnosis, event, schema_config, tables),
-        columns=affected_columns(diagnosis, event),
-        dialect=config.warehouse_dialect,
-        incident_id=incident_id,
-    )
+    diff = diff_schemas(snapshot, schema_config) if snapshot is not None and schema_config is not None else None
+    context = plan_context(connection_id=connection_id, diagnosis=diagnosis, event=event, connection=connection,
+                           schema_config=schema_config, diff=diff, dialect=config.warehouse_dialect,
+                           incident_id=incident_id)
+    holds = [*holds, *_schema_holds(playbook, diff, snapshot is not None, schema_config is not None)]
     steps = [render_step(step, i, context) for i, step in enumerate(playbook.steps)]
     human = recent_human_change(
         connection, recent_events, now=now, window=timedelta(minutes=config.human_change_window_minutes)
     )
-    decision, steps = decide(playbook, steps, mode=mode, criticality=criticality, human_change=human)
+    decision, steps = decide(playbook, steps, mode=mode, criticality=criticality, human_change=human, holds=holds)
     on_failure = [render_step(step, i, context) for i, step in enumerate(playbook.on_failure)]
     rollback = [render_step(step, i, context) for i, step in enumerate(playbook.rollback)]
     verification = playbook.verification
@@ -121,5 +122,26 @@ def build_workflow_input(
             ),
         ),
         dry_run=[describe(step) for step in steps],
+        scope=_scope_record(context.tables, context.suggested_tables, diff),
     )
     return workflow.model_dump(mode="json")
+
+
+def _schema_holds(playbook: Playbook, diff: SchemaDiff | None, have_snapshot: bool, have_config: bool) -> list[str]:
+    """A schema-change playbook acts alone only on a diff it can show, of the kind it handles."""
+    if not is_schema_change(playbook):
+        return []
+    if not have_config:
+        return ["schema change, but the connection's schema config could not be read: escalated to a human"]
+    if not have_snapshot:
+        return ["schema change, but no known-good schema snapshot exists to compare with: escalated to a human"]
+    if diff is None or diff.empty:
+        return ["schema change named by the failure, but the schema config shows no difference from the last "
+                "known-good snapshot: escalated to a human"]
+    if playbook.risk is Risk.LOW and diff.breaking:
+        return [f"the schema diff shows a breaking change ({'; '.join(diff.lines()[:5])}): a human decides"]
+    return []
+
+
+def _scope_record(tables: dict, suggested: dict, diff: SchemaDiff | None) -> dict[str, Any]:
+    return {"tables": tables, "suggested_by_text": suggested, "diff": diff.as_record() if diff else None}

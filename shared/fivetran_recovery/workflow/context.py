@@ -1,8 +1,9 @@
-"""What a plan needs to know beyond the playbook: affected tables, primary keys, the connection's schedule.
+"""What a plan touches beyond the playbook: tables, columns, primary keys, the connection's schedule.
 
-Tables and keys are read from the webhook's data (if Fivetran or a test put them there) and from the
-diagnosis' evidence and summary text ("table sales.orders", "Key (id)=..."). Everything extracted is
-validated as a plain SQL identifier before it can reach a request body or a SQL statement.
+Scope comes from structure, never from text. The tables a step may touch on its own come from the diff
+between the connection's last known-good schema snapshot and its current schema config; primary keys from the
+schema config. Names in the failure text (or the LLM's words) are only *suggestions*: kept when they exist in the
+connection's schema config, shown to a human, and a step scoped by them always waits for approval.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fivetran_recovery.models.diagnosis import Diagnosis
+from fivetran_recovery.snapshots.diff import SchemaDiff, schema_tables
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_$]*"
 _TABLE_REF = re.compile(
@@ -23,18 +25,25 @@ _COLUMN_REF = re.compile(
     rf"[`\"']?(?P<schema>{_IDENT})[`\"']?\.[`\"']?(?P<table>{_IDENT})[`\"']?",
     re.IGNORECASE,
 )
-_KEYS = re.compile(r"\b(?:primary\s+key|key)\s*\((?P<keys>[^)]{1,200})\)", re.IGNORECASE)
 _IDENT_ONLY = re.compile(rf"^{_IDENT}$")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
+_NOT_TABLES = frozenset({
+    "error", "errors", "failed", "failure", "sync", "table", "tables", "column", "schema", "java", "lang", "with",
+    "the", "and", "for", "from", "exception", "endpoint", "endpoints", "connection", "source", "destination",
+})
 
 
 @dataclass
 class PlanContext:
     connection_id: str
     connection: Mapping[str, Any] | None = None
-    tables: dict[str, list[str]] = field(default_factory=dict)
-    primary_keys: list[str] = field(default_factory=list)
-    columns: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    tables: dict[str, list[str]] = field(default_factory=dict)  # from the schema diff: may run on its own
+    primary_keys: list[str] = field(default_factory=list)  # from the schema config
+    columns: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # structural (or an approver's)
     dialect: str = "snowflake"
+    suggested_tables: dict[str, list[str]] = field(default_factory=dict)  # named by text, exist in the schema
+    suggested_columns: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    diff: SchemaDiff | None = None
     incident_id: str = ""  # names the backups a recovery script keeps
 
     @property
@@ -59,129 +68,89 @@ def _texts(diagnosis: Diagnosis, event: Mapping[str, Any]) -> list[str]:
     return texts
 
 
-def _add(tables: dict[str, list[str]], schema: str, table: str) -> None:
-    if _IDENT_ONLY.match(schema) and _IDENT_ONLY.match(table) and table not in tables.setdefault(schema, []):
-        tables[schema].append(table)
+def _add(found: dict[str, list[str]], schema: str, table: str) -> None:
+    if _IDENT_ONLY.match(schema) and _IDENT_ONLY.match(table) and table not in found.setdefault(schema, []):
+        found[schema].append(table)
 
 
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
-_NOT_TABLES = frozenset(
-    {
-        "error",
-        "errors",
-        "failed",
-        "failure",
-        "sync",
-        "table",
-        "tables",
-        "column",
-        "schema",
-        "java",
-        "lang",
-        "with",
-        "the",
-        "and",
-        "for",
-        "from",
-        "exception",
-        "endpoint",
-        "endpoints",
-        "connection",
-        "source",
-        "destination",
-    }
-)
-
-
-def _tables_in_schema_config(texts: list[str], schema_config: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Tables of the connection's schema config whose names appear as words in the failure text (Fivetran
-    often names the failing endpoints, e.g. "{CONTACT=java.lang.NullPointerException, DEAL=...}")."""
-    words = {w.lower() for text in texts for w in _WORD.findall(text)} - _NOT_TABLES
-    found = []
-    schemas = schema_config.get("schemas") if isinstance(schema_config.get("schemas"), Mapping) else {}
-    for schema, entry in schemas.items():
-        tables = entry.get("tables") if isinstance(entry, Mapping) else None
-        for table in tables or {}:
-            if str(table).lower() in words:
-                found.append((str(schema), str(table)))
+def suggested_tables(
+    diagnosis: Diagnosis, event: Mapping[str, Any], schema_config: Mapping[str, Any] | None
+) -> dict[str, list[str]]:
+    """{schema: [tables]} the failure text names ("table sales.orders", or a table name as a word) that exist in
+    the connection's schema config; nothing without a schema config (text alone names nothing)."""
+    known = schema_tables(schema_config)
+    if not known:
+        return {}
+    by_lower = {(s.lower(), t.lower()): (s, t) for s, t in known}
+    found: dict[str, list[str]] = {}
+    texts = _texts(diagnosis, event)
+    for text in texts:
+        for match in _TABLE_REF.finditer(text):
+            hit = by_lower.get((match.group("schema").lower(), match.group("table").lower()))
+            if hit:
+                _add(found, *hit)
+    if not found:  # Fivetran often names failing endpoints: "{CONTACT=java.lang.NullPointerException, ...}"
+        words = {w.lower() for text in texts for w in _WORD.findall(text)} - _NOT_TABLES
+        for schema, table in known:
+            if table.lower() in words:
+                _add(found, schema, table)
     return found
 
 
-def affected_tables(
-    diagnosis: Diagnosis, event: Mapping[str, Any], schema_config: Mapping[str, Any] | None = None
-) -> dict[str, list[str]]:
-    """{schema: [tables]} named by the event data or the diagnosis (or, with the connection's schema config,
-    tables of that config named in the failure text); empty when none is named."""
-    tables: dict[str, list[str]] = {}
-    data = event.get("data") if isinstance(event.get("data"), Mapping) else {}
-    hinted = data.get("tables")
-    if isinstance(hinted, Mapping):
-        for schema, names in hinted.items():
-            for name in names if isinstance(names, list) else []:
-                _add(tables, str(schema), str(name))
-    elif isinstance(hinted, list):
-        for ref in hinted:
-            if isinstance(ref, str) and ref.count(".") == 1:
-                _add(tables, *ref.split("."))
-    for text in _texts(diagnosis, event):
-        for match in _TABLE_REF.finditer(text):
-            _add(tables, match.group("schema"), match.group("table"))
-    if not tables and schema_config:
-        for schema, table in _tables_in_schema_config(_texts(diagnosis, event), schema_config):
-            _add(tables, schema, table)
-    return {schema: names for schema, names in tables.items() if names}
-
-
-def affected_columns(diagnosis: Diagnosis, event: Mapping[str, Any]) -> dict[str, dict[str, list[str]]]:
-    """{schema: {table: [columns]}} named as incompatible ("column amount in table sales.orders")."""
+def suggested_columns(
+    diagnosis: Diagnosis, event: Mapping[str, Any], schema_config: Mapping[str, Any] | None
+) -> dict[str, dict[str, list[str]]]:
+    """{schema: {table: [columns]}} named as incompatible ("column amount in table sales.orders") that exist in
+    the connection's schema config."""
+    known = schema_tables(schema_config)
     found: dict[str, dict[str, list[str]]] = {}
-
-    def add(schema: str, table: str, column: str) -> None:
-        if all(_IDENT_ONLY.match(v) for v in (schema, table, column)):
-            names = found.setdefault(schema, {}).setdefault(table, [])
-            if column not in names:
-                names.append(column)
-
-    data = event.get("data") if isinstance(event.get("data"), Mapping) else {}
-    hinted = data.get("columns")
-    if isinstance(hinted, Mapping):
-        for ref, names in hinted.items():
-            if isinstance(ref, str) and ref.count(".") == 1 and isinstance(names, list):
-                for name in names:
-                    add(*ref.split("."), str(name))
     for text in _texts(diagnosis, event):
         for match in _COLUMN_REF.finditer(text):
-            add(match.group("schema"), match.group("table"), match.group("column"))
+            schema, table, column = match.group("schema"), match.group("table"), match.group("column")
+            if column in known.get((schema, table), {}) and _IDENT_ONLY.match(column):
+                names = found.setdefault(schema, {}).setdefault(table, [])
+                if column not in names:
+                    names.append(column)
     return found
 
 
-def _keys_in_schema_config(schema_config: Mapping[str, Any], schema: str, table: str) -> list[str]:
-    try:
-        columns = schema_config["schemas"][schema]["tables"][table]["columns"]
-    except (KeyError, TypeError):
+def schema_primary_keys(schema_config: Mapping[str, Any] | None, tables: Mapping[str, list[str]]) -> list[str]:
+    """The columns the schema config marks `is_primary_key`, for exactly one target table."""
+    targets = [(schema, table) for schema, names in tables.items() for table in names]
+    if len(targets) != 1:
         return []
-    return [name for name, column in columns.items() if isinstance(column, Mapping) and column.get("is_primary_key")]
+    columns = schema_tables(schema_config).get(targets[0], {})
+    return [name for name, cfg in columns.items() if cfg.get("is_primary_key") and _IDENT_ONLY.match(name)]
 
 
-def primary_keys(
+def plan_context(
+    *,
+    connection_id: str,
     diagnosis: Diagnosis,
     event: Mapping[str, Any],
+    connection: Mapping[str, Any] | None = None,
     schema_config: Mapping[str, Any] | None = None,
-    tables: Mapping[str, list[str]] | None = None,
-) -> list[str]:
-    """Primary-key columns: named in the event data or the failure ("Key (id)=..."), else, for exactly one
-    affected table, the columns its schema config marks `is_primary_key`."""
-    data = event.get("data") if isinstance(event.get("data"), Mapping) else {}
-    hinted = data.get("primary_keys")
-    if isinstance(hinted, list) and hinted and all(isinstance(k, str) and _IDENT_ONLY.match(k) for k in hinted):
-        return list(hinted)
-    for text in _texts(diagnosis, event):
-        match = _KEYS.search(text)
-        if match:
-            keys = [k.strip().strip('`"') for k in match.group("keys").split(",")]
-            if keys and all(_IDENT_ONLY.match(k) for k in keys):
-                return keys
-    targets = [(schema, table) for schema, names in (tables or {}).items() for table in names]
-    if schema_config and len(targets) == 1:
-        return [k for k in _keys_in_schema_config(schema_config, *targets[0]) if _IDENT_ONLY.match(k)]
-    return []
+    diff: SchemaDiff | None = None,
+    dialect: str = "snowflake",
+    incident_id: str = "",
+) -> PlanContext:
+    """The plan's scope: structural tables from the diff (only those present in the current config), text
+    suggestions checked against the config, primary keys from the config."""
+    known = schema_tables(schema_config)
+    tables: dict[str, list[str]] = {}
+    for schema, names in (diff.changed_tables() if diff else {}).items():
+        for table in names:
+            if (schema, table) in known:
+                _add(tables, schema, table)
+    suggested = suggested_tables(diagnosis, event, schema_config)
+    return PlanContext(
+        connection_id=connection_id,
+        connection=connection,
+        tables=tables,
+        primary_keys=schema_primary_keys(schema_config, tables or suggested),
+        dialect=dialect,
+        suggested_tables=suggested,
+        suggested_columns=suggested_columns(diagnosis, event, schema_config),
+        diff=diff,
+        incident_id=incident_id,
+    )
