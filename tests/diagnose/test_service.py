@@ -117,3 +117,27 @@ def test_given_two_confirmed_incidents_when_one_fails_in_the_sweep_then_the_othe
     with pytest.raises(SweepError):
         rig.service.sweep()
     assert len(rig.started) == 1
+
+
+def test_given_success_then_the_snapshot_hook_sees_the_history_and_a_failing_hook_does_not_fail_the_event():
+    rig = Rig()
+    seen: list[tuple[str, list]] = []
+    rig.service.after_success = lambda connection, recent: seen.append((connection, recent)) or True
+    rig.service.handle(failure("c1", 0))
+    rig.service.handle(failure("c1", 30, reason="", status="SUCCESSFUL"))
+    [(connection, recent)] = seen
+    assert connection == "c1" and [r.category for r in recent] == ["schema_drift"]
+
+    def broken(connection, recent):
+        raise RuntimeError("DynamoDB throttled")
+
+    rig.service.after_success = broken
+    assert rig.service.handle(failure("c2", 60, reason="", status="SUCCESSFUL")).action  # still handled
+
+
+def test_given_sweep_then_schema_snapshots_are_swept_too():
+    rig = Rig()
+    calls = []
+    rig.service.snapshot_sweep = lambda: calls.append(1) or 0
+    rig.service.sweep()
+    assert calls == [1]
