@@ -151,12 +151,13 @@ class LocalStack:
         self._setenv(self.resources.environment())
         self.workdir = Path(tempfile.mkdtemp(prefix="fivetran-recovery-local-"))
         self._exit.callback(shutil.rmtree, self.workdir, True)
+        self.warehouse = self._destination_tables(self.workdir / "warehouse.duckdb")
         self._setenv({"FIVETRAN_API_URL": f"{self.simulator_url}/v1", "LOCAL_STACK": "true",
                       "STATUS_FEED_URLS": f"{self.simulator_url}/__sim/status/summary.json",
                       "NOTIFIERS": "outbox", "NOTIFY_OUTBOX_PATH": str(self.workdir / "outbox.jsonl"),
                       "POWERTOOLS_METRICS_DISABLED": "true", "WAREHOUSE_DIALECT": "duckdb",
                       "PAGERDUTY_SECRET_ID": "",  # no PagerDuty locally: pages are decided and recorded, not sent
-                      "WAREHOUSE_URL": f"duckdb:///{self.workdir / 'warehouse.duckdb'}",
+                      "WAREHOUSE_URL": f"duckdb:///{self.warehouse.path}",
                       # Fivetran runs at sim_time_scale here, so playbook waits (back-off) shrink by the same factor.
                       "STEP_WAIT_SCALE": f"{min(1.0, 1 / self.options.sim_time_scale):.4f}",
                       **llm_env, **self.options.extra_environment})
@@ -182,6 +183,17 @@ class LocalStack:
             self._sweeper = Sweeper(self._invoke_sweep, interval=self.options.sweep_interval)
             self._sweeper.start()
             self._exit.callback(self._sweeper.stop)
+
+    def _destination_tables(self, path: Path) -> Any:
+        """The embedded warehouse, holding a Fivetran-shaped table for every table of every simulated
+        connection (destination names from the schema config)."""
+        from local.warehouse import EmbeddedWarehouse
+
+        warehouse = EmbeddedWarehouse(str(path))
+        self._exit.callback(warehouse.close)
+        for connection_id in self.simulator.connection_ids:
+            warehouse.create_from_schema_config(self.simulator.schema_config(connection_id))
+        return warehouse
 
     def stop(self) -> None:
         try:
