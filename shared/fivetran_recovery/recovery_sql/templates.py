@@ -119,7 +119,7 @@ def drop_and_resync(dialect: str, table: TableRef, *, token: str = "", at: datet
     The table is copied first; the undo recreates it from the copy."""
     check_dialect(dialect)
     backup, backup_statements = _backup(dialect, table, token)
-    exists = _table_exists_sql(dialect, table)
+    exists = table_exists_sql(dialect, table)
     return RecoveryScript(
         template="drop_and_resync",
         dialect=dialect,
@@ -137,7 +137,7 @@ def drop_and_resync(dialect: str, table: TableRef, *, token: str = "", at: datet
     )
 
 
-def _table_exists_sql(dialect: str, table: TableRef) -> str:
+def table_exists_sql(dialect: str, table: TableRef) -> str:
     if dialect == "bigquery":  # the dataset's own INFORMATION_SCHEMA
         catalog = exp.to_identifier(table.project, quoted=True) if table.project else None
         source = exp.Table(this=exp.to_identifier("INFORMATION_SCHEMA.TABLES"), db=ident(table.schema),

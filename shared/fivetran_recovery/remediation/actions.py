@@ -15,6 +15,7 @@ from fivetran_recovery.notifiers.base import Notice
 from fivetran_recovery.playbooks.schema import Action
 from fivetran_recovery.policy.human import parse_time
 from fivetran_recovery.recovery_sql.execution import run_script
+from fivetran_recovery.remediation.rollback import schema_before
 
 # Actions that may be repeated after an interrupted attempt without harm.
 REPEATABLE = frozenset(
@@ -154,13 +155,14 @@ class ActionExecutor:
                 answer = client.resync(cid, scope=p.get("scope") or None)
                 return StepResult("done", answer.message or "re-sync triggered", writes=1)
             case Action.UPDATE_SCHEMA_CONFIG:
+                before = schema_before(client.get_schema_config(cid), p)  # kept so the change can be rolled back
                 config = client.update_schema_config(
                     cid, schema_change_handling=p.get("schema_change_handling"), schemas=p.get("schemas")
                 )
                 return StepResult(
                     "done",
                     "schema config updated",
-                    response={"schema_change_handling": config.schema_change_handling},
+                    response={"schema_change_handling": config.schema_change_handling, "schema_before": before},
                     writes=1,
                 )
             case Action.RUN_SETUP_TESTS:

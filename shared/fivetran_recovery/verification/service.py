@@ -6,7 +6,7 @@ A definitive result (verified or failed) is audited and counted in the playbook'
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -81,6 +81,7 @@ class VerificationService:
     records: WorkflowRecords
     fivetran: FivetranClient
     warehouse: Warehouse | None
+    rollback: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None  # low-risk rollback on failure
 
     def verify(self, workflow: dict[str, Any], *, attempt: int, max_attempts: int) -> dict[str, Any]:
         attempt = int(attempt) + 1
@@ -105,6 +106,8 @@ class VerificationService:
         }
         if status != "pending":
             self._record(workflow, answer)
+        if status == "failed" and self.rollback is not None:
+            answer["rollback"] = self.rollback(workflow)
         return answer
 
     def _duplicates_left(self, workflow: dict[str, Any]) -> int:

@@ -1,7 +1,8 @@
-"""A recovery script proposed outside a playbook's plan (an operator's template request, an accepted LLM draft,
-the undo of an earlier action) becomes a recovery workflow on the same rails as any other: the state machine's
-begin previews it, the approval shows the preview beside the SQL, remediate takes the backup, runs it and checks
-it. `script_workflow` builds that workflow's input; whoever starts executions starts it."""
+"""Actions proposed outside a playbook's plan become recovery workflows on the same rails as any other:
+a recovery script (an operator's template request, an accepted LLM draft, the undo of an earlier action) or the
+revert of a Fivetran change. The state machine's begin previews SQL, the approval shows the preview beside it,
+remediate takes the backup, runs and checks it. These functions build the execution input; whoever starts
+executions starts it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from fivetran_recovery.policy.dry_run import describe
 from fivetran_recovery.recovery_sql.script import RecoveryScript
 
 PLAYBOOK_ID = "recovery_sql_reviewed"
+ROLLBACK_PLAYBOOK_ID = "rollback_reviewed"
 
 
 def script_step(step: PlanStep, script: RecoveryScript) -> PlanStep:
@@ -32,42 +34,54 @@ def script_step(step: PlanStep, script: RecoveryScript) -> PlanStep:
     )
 
 
-def script_workflow(
+def reviewed_workflow(
     *,
     incident_id: str,
     connection_id: str,
-    script: RecoveryScript,
+    steps: list[PlanStep],
     reason: str,
+    evidence: str,
     settings: Any,
     config: Any,
     registry: Any,
+    playbook_id: str = PLAYBOOK_ID,
     connection: dict[str, Any] | None = None,
     mode: str = "recommend",
 ) -> dict[str, Any]:
-    """The execution input of a workflow whose one step is `script` (always approval; never monitor-only)."""
+    """The execution input of a workflow whose plan is exactly `steps` (always approval; never monitor-only)."""
     from fivetran_recovery.workflow.build import build_workflow_input
 
     diagnosis = Diagnosis(
         category="data_quality",
-        pattern="operator_recovery_sql",
+        pattern="operator_rollback" if playbook_id == ROLLBACK_PLAYBOOK_ID else "operator_recovery_sql",
         retryable=False,
         confidence=1.0,
         summary=reason[:300],
-        evidence=[Evidence(source="recovery_sql", detail=f"{script.template} on {script.target.name}")],
+        evidence=[Evidence(source="operator", detail=evidence[:500])],
     )
     workflow = build_workflow_input(
         incident_id=incident_id,
         connection_id=connection_id,
         diagnosis=diagnosis,
-        playbook=registry.get(PLAYBOOK_ID),
+        playbook=registry.get(playbook_id),
         mode=mode,
         criticality="normal",
         connection=connection,
-        event={"event": "recovery_sql", "connector_id": connection_id},
+        event={"event": "operator", "connector_id": connection_id},
         settings=settings,
         config=config,
     )
-    step = script_step(PlanStep.model_validate(workflow["plan"]["steps"][0]), script)
-    workflow["plan"]["steps"][0] = step.model_dump(mode="json")
-    workflow["dry_run"] = [describe(step)]
+    gate = {"approval_required": True, "before_approval": False}
+    planned = [s.model_copy(update={**gate, "index": i}) for i, s in enumerate(steps)]
+    workflow["plan"]["steps"] = [s.model_dump(mode="json") for s in planned]
+    workflow["plan"]["step_count"] = len(planned)
+    workflow["decision"]["approval_step_index"] = 0
+    workflow["dry_run"] = [describe(s) for s in planned]
     return workflow
+
+
+def script_workflow(*, script: RecoveryScript, **kwargs: Any) -> dict[str, Any]:
+    """A workflow whose one step runs `script`."""
+    step = PlanStep(index=0, action="run_recovery_sql", risk="high", writes=True)
+    evidence = f"{'DRAFT (LLM) ' if script.draft else ''}{script.template} on {script.target.name}"
+    return reviewed_workflow(steps=[script_step(step, script)], evidence=evidence, **kwargs)
