@@ -44,6 +44,28 @@ def _event_ref(event: Mapping[str, Any]) -> EventRef:
     )
 
 
+def _playbook_ref(playbook: Playbook) -> PlaybookRef:
+    return PlaybookRef(
+        id=playbook.id,
+        version=playbook.version,
+        title=playbook.title,
+        risk=playbook.risk.value,
+        requires_approval=playbook.requires_approval,
+    )
+
+
+def _rca(diagnosis: Diagnosis) -> Rca:
+    return Rca(
+        category=diagnosis.category.value,
+        pattern=diagnosis.pattern,
+        confidence=diagnosis.confidence,
+        retryable=diagnosis.retryable,
+        summary=diagnosis.summary or f"{diagnosis.category.value}: {diagnosis.pattern}",
+        evidence=[{"source": e.source, "detail": e.detail[:500]} for e in diagnosis.evidence[:10]],
+        analyzer=diagnosis.analyzer,
+    )
+
+
 def build_workflow_input(
     *,
     incident_id: str,
@@ -91,22 +113,8 @@ def build_workflow_input(
         connection_id=connection_id,
         detected_at=str(detected) if detected else _iso(now),
         started_at=_iso(now),
-        playbook=PlaybookRef(
-            id=playbook.id,
-            version=playbook.version,
-            title=playbook.title,
-            risk=playbook.risk.value,
-            requires_approval=playbook.requires_approval,
-        ),
-        rca=Rca(
-            category=diagnosis.category.value,
-            pattern=diagnosis.pattern,
-            confidence=diagnosis.confidence,
-            retryable=diagnosis.retryable,
-            summary=diagnosis.summary or f"{diagnosis.category.value}: {diagnosis.pattern}",
-            evidence=[{"source": e.source, "detail": e.detail[:500]} for e in diagnosis.evidence[:10]],
-            analyzer=diagnosis.analyzer,
-        ),
+        playbook=_playbook_ref(playbook),
+        rca=_rca(diagnosis),
         event=_event_ref(event),
         decision=decision,
         plan=Plan(
