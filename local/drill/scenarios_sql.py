@@ -176,15 +176,15 @@ def play_type_change(stack: LocalStack, result: ScenarioResult) -> None:
 
 
 def play_rollback(stack: LocalStack, result: ScenarioResult) -> None:
-    from fivetran_recovery.recovery_sql.script import RecoveryScript
-    from fivetran_recovery.recovery_sql.undo import undo_as_script
+    """The dedup, then "roll back this action" exactly as the CLI and the console ask for it."""
+    from fivetran_recovery.composition import Adapters
+    from fivetran_recovery.composition.rollback import rollback_service
 
     inner = ScenarioResult(scenario="dedup", expected="", outcome="", passed=False)
-    first = play_duplicate_keys(stack, inner)
+    play_duplicate_keys(stack, inner)
     schema, table, _ = destination_table(stack, "vivid_lantern", "orders")
-    undo = undo_as_script(RecoveryScript.from_dict(first["response"]["script"]), "drill-sql-rollback")
-    propose(stack, "drill-sql-rollback", "vivid_lantern", undo, "roll back this action: drill-sql-dup step 0")
-    ran = approve_and_run(stack, "drill-sql-rollback")
+    proposed = rollback_service(Adapters()).propose("drill-sql-dup", actor="drill")
+    ran = approve_and_run(stack, proposed["rollback_incident_id"])
     _report(result, ran, {
         "dedup ran first": inner.passed and all(inner.checks.values()),
         "all 18 rows back": len(stack.warehouse.rows(schema, table)) == 18,

@@ -1,0 +1,58 @@
+"""`fivetran-recovery rollback --incident ID [--seq N] [--list] [--dry-run]`: roll back an action an incident
+took, as an approved workflow. A recovery-SQL action runs its stored undo (after backing up the current state);
+a Fivetran change goes back to the before-state in its audit record. Uses the deployment the environment points
+at (AWS, or the local stack's moto endpoints)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from local.commands._output import error
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "rollback",
+        help="Propose the rollback of one audited action of an incident (default: its newest revertible one). "
+        "It runs only after an approver approves it, like any other recovery workflow.",
+        short_help="Roll back an incident's action (approved, from its audit before-state or stored undo).",
+    )(rollback)
+
+
+def rollback(
+    incident: Annotated[str, typer.Option("--incident", help="the incident whose action to roll back")],
+    seq: Annotated[int | None, typer.Option("--seq", help="the audit record of the action (see --list)")] = None,
+    list_: Annotated[bool, typer.Option("--list", help="list the revertible actions and exit")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="print the rollback plan, start nothing")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="one JSON document")] = False,
+) -> int:
+    from fivetran_recovery.composition import Adapters
+    from fivetran_recovery.composition.rollback import rollback_service
+    from fivetran_recovery.remediation.rollback import NotRevertible
+
+    service = rollback_service(Adapters())
+    try:
+        if list_:
+            answer: object = service.candidates(incident)
+        elif dry_run:
+            workflow = service.plan(incident, seq)
+            answer = {"rollback_incident_id": workflow["incident_id"], "plan": workflow["dry_run"], "started": False}
+        else:
+            answer = service.propose(incident, seq)
+    except NotRevertible as exc:
+        error("rollback", str(exc))
+        raise typer.Exit(1) from None
+    if json_out:
+        typer.echo(json.dumps(answer, indent=2))
+    elif isinstance(answer, list):
+        for item in answer:
+            typer.echo(f"seq {item['seq']}: step {item['step']} {item['action']} on {item['connection_id']}")
+    else:
+        state = "started, waiting for approval" if answer["started"] else "not started (--dry-run)"
+        typer.echo(f"rollback {answer['rollback_incident_id']}: {state}")
+        for line in answer["plan"]:
+            typer.echo(f"  {line}")
+    return 0
