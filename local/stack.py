@@ -160,6 +160,12 @@ class LocalStack:
                       "WAREHOUSE_URL": f"duckdb:///{self.warehouse.path}",
                       # Fivetran runs at sim_time_scale here, so playbook waits (back-off) shrink by the same factor.
                       "STEP_WAIT_SCALE": f"{min(1.0, 1 / self.options.sim_time_scale):.4f}",
+                      # Triage holds run on our clock: the same factor keeps them as long in Fivetran's time.
+                      "SELF_HEAL_WINDOW_SECONDS": str(round(900 / self.options.sim_time_scale)),
+                      "GROUP_WAIT_SECONDS": str(round(120 / self.options.sim_time_scale)),
+                      "WORKFLOW_RESUME_AFTER_SECONDS": "5",
+                      # ... and its event times run ahead of ours: order them while within 30 days ahead.
+                      "MAX_EVENT_SKEW_SECONDS": str(30 * 24 * 3600),
                       **llm_env, **self.options.extra_environment})
         get_settings.cache_clear()
         get_recovery_config.cache_clear()

@@ -57,6 +57,13 @@ class Settings(BaseModel):
     # how often (per container) the sweep snapshots the schema of connections that have no known-good one yet
     schema_snapshot_sweep_seconds: int = Field(3600, alias="SCHEMA_SNAPSHOT_SWEEP_SECONDS", ge=0)
     schema_snapshot_sweep_limit: int = Field(50, alias="SCHEMA_SNAPSHOT_SWEEP_LIMIT", ge=0)
+    group_wait_seconds: int = Field(120, alias="GROUP_WAIT_SECONDS", ge=0)
+    # A confirmed incident with no workflow this long after confirmation is resumed by the sweep (2x diagnose's
+    # timeout: its own consumer is done by then), at most WORKFLOW_START_ATTEMPTS times, then escalated.
+    workflow_resume_after_seconds: int = Field(120, alias="WORKFLOW_RESUME_AFTER_SECONDS", ge=0)
+    workflow_start_attempts: int = Field(3, alias="WORKFLOW_START_ATTEMPTS", ge=1)
+    # How far ahead of our clock an event's `created` may be and still order it; later ones count as received now.
+    max_event_skew_seconds: int = Field(600, alias="MAX_EVENT_SKEW_SECONDS", ge=0)
     stage: str = Field("prod", alias="STAGE")
 
     @classmethod

@@ -120,6 +120,26 @@ def test_given_pending_incidents_when_hold_passes_then_due_until_confirmed(store
     assert stores.incidents.due_for_confirmation(NOW + timedelta(hours=1)) == []
 
 
+def test_given_confirmed_incidents_without_workflow_then_listed_until_started_or_closed(stores) -> None:
+    stores.incidents.create(_incident("inc-1", "c1"))  # confirmed at NOW, no workflow yet
+    stores.incidents.create(_incident("inc-2", "c2", hold=60))  # pending: not confirmed
+    stores.incidents.create(_incident("inc-3", "c3"))
+    assert stores.incidents.awaiting_workflow(NOW - timedelta(seconds=1)) == []
+    assert stores.incidents.awaiting_workflow(NOW) == ["inc-1", "inc-3"]
+
+    def started(incident: Incident) -> Incident:
+        incident.workflow_started_at = NOW
+        return incident
+
+    def escalated(incident: Incident) -> Incident:
+        incident.status = IncidentStatus.ESCALATED
+        return incident
+
+    stores.incidents.update("inc-1", started)
+    stores.incidents.update("inc-3", escalated)
+    assert stores.incidents.awaiting_workflow(NOW + timedelta(hours=1)) == []
+
+
 def test_given_signals_when_queried_since_then_window_applies(stores) -> None:
     for minutes, connection in [(0, "c1"), (10, "c2"), (40, "c3"), (41, "c2")]:
         stores.correlation.record(

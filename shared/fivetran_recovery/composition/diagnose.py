@@ -4,6 +4,7 @@ from its secret, the notifications through the dispatcher and PagerDuty, the wor
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from fivetran_recovery.composition.adapters import Adapters
@@ -98,7 +99,7 @@ def snapshot_keeper(adapters: Adapters) -> Any:
 
 
 def build_service(adapters: Adapters | None = None) -> DiagnoseService:
-    """The diagnose use case; built once per container (it keeps the event-time watermark)."""
+    """The diagnose use case; built once per container."""
     from fivetran_recovery.triage.factory import build_triage
 
     adapters = adapters or Adapters()
@@ -119,4 +120,7 @@ def build_service(adapters: Adapters | None = None) -> DiagnoseService:
         workflow_exists=steps.workflow_exists,
         after_success=steps.snapshots.after_success,
         snapshot_sweep=steps.snapshots.sweep,
+        max_event_skew=timedelta(seconds=adapters.settings.max_event_skew_seconds),
+        resume_after=timedelta(seconds=adapters.settings.workflow_resume_after_seconds),
+        max_start_attempts=adapters.settings.workflow_start_attempts,
     )

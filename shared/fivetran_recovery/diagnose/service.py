@@ -12,9 +12,10 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from fivetran_recovery.diagnose import ordering, resume
 from fivetran_recovery.models.diagnosis import Diagnosis
 from fivetran_recovery.models.incident import Incident, IncidentStatus
 from fivetran_recovery.models.webhook import WebhookEvent
@@ -27,6 +28,7 @@ HISTORY_EVENTS = frozenset({"sync_start", "sync_end", "connection_failure", "con
                             "pause_connector", "resume_connector", "edit_connector", "force_update_connector",
                             "resync_connector", "resync_table", "delete_connector"})
 EXECUTION_NAME = re.compile(r"[^0-9A-Za-z_-]")
+STALE = "stale"  # an outcome: the event is older than what is known of its connection
 logger = logging.getLogger(__name__)
 
 
@@ -66,34 +68,41 @@ class DiagnoseService:
     workflow_exists: Callable[[str], bool] = lambda name: True
     after_success: Callable[[str, list[HistoryRecord]], bool] | None = None  # known-good schema snapshot
     snapshot_sweep: Callable[[], int] | None = None
-    watermark: datetime | None = None  # newest event time seen: holds are in event time
+    max_event_skew: timedelta = timedelta(minutes=10)
+    resume_after: timedelta = timedelta(minutes=2)  # a consumer may still be acting on a fresh confirmation
+    max_start_attempts: int = 3
 
     def now(self) -> datetime:
-        """Wall clock, or the newest event time seen if the source's clock runs ahead (a simulator, clock skew):
-        triage holds are measured from event times, so they must expire against the same clock."""
-        wall = self.clock()
-        return max(wall, self.watermark) if self.watermark else wall
+        """Our wall clock: every decision (holds, sweeps) runs on it; event times are only data (see ordering)."""
+        return self.clock()
 
     # ------------------------------------------------------------------ events
     def handle(self, event: WebhookEvent) -> Outcome:
-        if self.watermark is None or event.created > self.watermark:
-            self.watermark = event.created
         now = self.now()
-        if event.connection_id and event.event in HISTORY_EVENTS and not event.is_test:
-            recent = self.history.recent(event.connection_id, limit=20)
-        else:
-            recent = []
+        tracked = bool(event.connection_id) and event.event in HISTORY_EVENTS and not event.is_test
+        recent = self.history.recent(event.connection_id or "", limit=20) if tracked else []
+        placed = ordering.place(event, recent, wall=now, max_skew=self.max_event_skew)
+        event = placed.event
         manual = self._rescheduled_manual(event)
         failing = event.is_failure or manual
         quick = self._classify(event, recent) if failing else Diagnosis.unknown("not a failure")
-        if event.connection_id and event.event in HISTORY_EVENTS and not event.is_test:
+        if tracked:
             self.history.record(self._history_record(event, quick, failing))
-            if event.event == "sync_end" and (event.status or "").upper() == "SUCCESSFUL":
-                self._after_success(event.connection_id, recent)
-        decision = self.triage.process(event, quick, now=now, manual_schedule=manual)
-        decision = self._resume_interrupted(decision)
-        outcome = self._act(decision, event, quick)
-        outcome.event_key = event.event_key
+            if event.event == "sync_end" and (event.status or "").upper() == "SUCCESSFUL" \
+                    and ordering.is_latest_outcome(event, recent):  # a late success says nothing about now
+                self._after_success(event.connection_id or "", recent)
+        stale_since = ordering.newer_success(event, recent) if failing else None
+        if stale_since is not None:
+            outcome = Outcome(event_key=event.event_key, action=STALE, diagnosis=quick, notes=[
+                f"failure at {event.created.isoformat()} is older than the last success at "
+                f"{stale_since.isoformat()}: recorded, changes nothing"])
+        else:
+            decision = self.triage.process(event, quick, now=now, manual_schedule=manual)
+            decision = self._resume_interrupted(decision)
+            outcome = self._act(decision, event, quick)
+            outcome.event_key = event.event_key
+        if placed.note:
+            outcome.notes.append(placed.note)
         return outcome
 
     def _after_success(self, connection_id: str, recent: list[HistoryRecord]) -> None:
@@ -105,8 +114,9 @@ class DiagnoseService:
             logger.exception("schema snapshot after a success failed", extra={"connection_id": connection_id})
 
     def sweep(self) -> list[Outcome]:
-        """Confirm pending incidents whose hold ended without recovery (run per batch and on a schedule), and
-        snapshot the schema of connections that have no known-good snapshot yet.
+        """Confirm pending incidents whose hold ended without recovery, resume (or escalate) confirmed incidents
+        that never got their workflow, and snapshot the schema of connections that have no known-good snapshot
+        yet (run per batch and on a schedule).
 
         One incident failing to act on does not stop the others; its error is logged and re-raised at the end."""
         outcomes: list[Outcome] = []
@@ -116,17 +126,53 @@ class DiagnoseService:
                 self.snapshot_sweep()
             except Exception:
                 logger.exception("schema snapshot sweep failed")
-        for decision in self.triage.sweep(now=self.now()):
+        now = self.now()
+        for decision in self.triage.sweep(now=now):
             target = decision.target
             quick = (target.diagnosis if target else None) or Diagnosis.unknown()
-            try:
-                outcomes.append(self._act(decision, None, quick))
-            except Exception as exc:
-                logger.exception("acting on a confirmed incident failed", extra={"incident_id": target and target.id})
-                errors.append(exc)
+            self._guarded(lambda d=decision, q=quick: self._act(d, None, q), target and target.id, outcomes, errors)
+        for incident_id in self.triage.incidents.awaiting_workflow(now - self.resume_after):
+            self._guarded(lambda i=incident_id: self._resume(i, now), incident_id, outcomes, errors)
         if errors:
             raise SweepError(f"{len(errors)} confirmed incident(s) could not be acted on") from errors[0]
         return outcomes
+
+    @staticmethod
+    def _guarded(act: Callable[[], Outcome | None], incident_id: str | None, outcomes: list[Outcome],
+                 errors: list[Exception]) -> None:
+        try:
+            outcome = act()
+        except Exception as exc:
+            logger.exception("acting on a confirmed incident failed", extra={"incident_id": incident_id})
+            errors.append(exc)
+            return
+        if outcome is not None:
+            outcomes.append(outcome)
+
+    def _resume(self, incident_id: str, now: datetime) -> Outcome | None:
+        """A confirmed incident without a workflow: it exists after all, or try again, or hand it to a person."""
+        incidents = self.triage.incidents
+        if self.workflow_exists(execution_name(incident_id)):
+            resume.mark_started(incidents, incident_id, now, None)
+            return None
+        incident = incidents.get(incident_id)
+        if incident is None or not incident.awaits_workflow:
+            return None
+        if incident.workflow_attempts >= self.max_start_attempts:
+            decision = self.triage.update_status(
+                incident_id, IncidentStatus.ESCALATED, now=now,
+                note=f"its recovery workflow could not be started after {incident.workflow_attempts} tries")
+            sent, pages = self.notify(decision)
+            return Outcome(event_key="", action="escalated", incident_id=incident_id, notifications=sent,
+                           pages=pages, notes=[decision.reason or "escalated: no workflow"])
+        claimed = resume.count_attempt(incidents, incident_id, now)
+        if claimed is None:
+            return None
+        logger.warning("resuming a confirmed incident without a workflow", extra={"incident_id": incident_id})
+        decision = TriageDecision(action=TriageAction.CONFIRMED, incident=claimed, should_start_workflow=True,
+                                  should_diagnose_deeply=claimed.status is not IncidentStatus.DIAGNOSED,
+                                  reason=f"resumed {incident_id}: confirmed without a workflow")
+        return self._act(decision, None, claimed.diagnosis or Diagnosis.unknown())
 
     def _resume_interrupted(self, decision: TriageDecision) -> TriageDecision:
         """A redelivered event whose first attempt confirmed an incident but failed before its workflow started:
@@ -196,6 +242,7 @@ class DiagnoseService:
         if decision.should_start_workflow and target is not None:
             payload = self.plan_workflow(target, diagnosis, event, rules=quick)
             outcome.execution = self.start_workflow(name=execution_name(target.id), payload=payload)
+            resume.mark_started(self.triage.incidents, target.id, self.now(), outcome.execution)
         if decision.action in (TriageAction.IGNORED, TriageAction.NOT_A_FAILURE) and decision.reason:
             outcome.notes.append(decision.reason)
         return outcome

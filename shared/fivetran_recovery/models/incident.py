@@ -118,6 +118,8 @@ class Incident(BaseModel):
     last_seen: datetime
     hold_until: datetime | None = Field(None, description="pending until then (debounce / group wait)")
     confirmed_at: datetime | None = None
+    workflow_started_at: datetime | None = Field(None, description="when its recovery workflow was known to exist")
+    workflow_attempts: int = Field(0, description="starts tried by the sweep for a confirmed incident (bounded)")
     closed_at: datetime | None = None
     evidence: list[Evidence] = Field(default_factory=list)
     diagnosis: Diagnosis | None = None
@@ -142,6 +144,12 @@ class Incident(BaseModel):
     def is_pending(self) -> bool:
         """Opened but not yet confirmed as a real problem (nobody paged, no deep diagnosis yet)."""
         return self.is_open and self.confirmed_at is None and self.kind is not IncidentKind.CHILD
+
+    @property
+    def awaits_workflow(self) -> bool:
+        """Confirmed and open, but no recovery workflow known to exist yet: the sweep resumes or escalates it."""
+        return (self.is_open and self.is_top_level and self.confirmed_at is not None
+                and self.workflow_started_at is None and self.status is not IncidentStatus.ESCALATED)
 
     @property
     def is_top_level(self) -> bool:

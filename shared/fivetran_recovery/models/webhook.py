@@ -17,7 +17,16 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 TEST_CONNECTION_IDS = frozenset({"_connector_1", "_connection_1"})
 
@@ -216,6 +225,7 @@ class WebhookEvent(BaseModel):
     sync_id: str | None = None
     destination_group_id: str | None = Field(None, validation_alias=AliasChoices("destination_group_id", "group_id"))
     data: dict[str, Any] | None = None
+    _pinned_key: str | None = PrivateAttr(default=None)
 
     @field_validator("created", mode="after")
     @classmethod
@@ -281,10 +291,19 @@ class WebhookEvent(BaseModel):
         transformations) also include a digest of their `data`, so two different dbt jobs ending in the same
         millisecond are not mistaken for one redelivered event.
         """
+        if self._pinned_key is not None:
+            return self._pinned_key
         parts = [self.event, self.connection_id or "", self.sync_id or "", self.created.isoformat(), self.status or ""]
         if not self.sync_id and self.data:
             parts.append(json.dumps(self.data, sort_keys=True, ensure_ascii=True, default=str))
         return hashlib.sha256("|".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:40]
+
+    def retimed(self, at: datetime) -> WebhookEvent:
+        """This event placed at `at` for ordering (its own `created` is absurd or contradicts its sync), keeping
+        its identity: a redelivery of the original still has the same event key."""
+        copy = self.model_copy(update={"created": at})
+        copy._pinned_key = self.event_key
+        return copy
 
     def to_message(self) -> dict[str, Any]:
         """The normalised form put on the queue (`connection_id` names, JSON-safe)."""

@@ -140,6 +140,10 @@ class IncidentStore(Protocol):
 
     def due_for_confirmation(self, now: datetime) -> list[str]: ...
 
+    def awaiting_workflow(self, confirmed_before: datetime) -> list[str]:
+        """Confirmed open top-level incidents, confirmed at or before then, with no workflow known to exist."""
+        ...
+
 
 class CorrelationStore(Protocol):
     def record(self, signal: CorrelationSignal, *, ttl_seconds: int) -> None: ...

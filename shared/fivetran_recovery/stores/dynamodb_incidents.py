@@ -7,6 +7,7 @@ Item layout (one table, several item kinds; pk / sk / purpose):
 - open lock: `OPEN#<scope>` / `FP#<fingerprint>`: find open by fingerprint; its conditional create allows one
   open incident per fingerprint; querying the scope lists a connection's open incidents.
 - pending: `PENDING` / `<hold_until>#<id>`: the sweep finds pending incidents whose hold has passed.
+- awaiting workflow: `NOWORKFLOW` / `<confirmed_at>#<id>`: confirmed, no workflow known yet (the sweep resumes).
 - closed: `CLOSED#<signature>` / `<closed_at>#<id>`: similar incidents, newest first (TTL).
 - signal: `SIGNAL#<correlation key>` / `<at>#<conn>`: who failed the same way within a window (TTL).
 - digest: `DIGEST#<yyyy-mm-dd>` / `<at>#<kind>#<event key>`: suppressed and self-healed events (TTL).
@@ -128,6 +129,14 @@ class DynamoIncidentStore:
         )
         return [item["incident_id"] for item in items]
 
+    def awaiting_workflow(self, confirmed_before: datetime) -> list[str]:
+        items = self._query(
+            KeyConditionExpression="pk = :pk AND sk <= :before",
+            ExpressionAttributeValues=to_item({":pk": "NOWORKFLOW", ":before": f"{time_key(confirmed_before)}#~"}),
+            ConsistentRead=True,
+        )
+        return [item["incident_id"] for item in items]
+
     # ------------------------------------------------------------------ writes
     def create(self, incident: Incident) -> Incident:
         stored = incident.model_copy(deep=True)
@@ -152,8 +161,10 @@ class DynamoIncidentStore:
                     }
                 }
             )
-        if (marker := _pending_key(stored)) is not None:
-            writes.append({"Put": {"TableName": self._table, "Item": to_item({**marker, "incident_id": stored.id})}})
+        for marker in (_pending_key(stored), _awaiting_key(stored)):
+            if marker is not None:
+                item = to_item({**marker, "incident_id": stored.id})
+                writes.append({"Put": {"TableName": self._table, "Item": item}})
         try:
             self._client.transact_write_items(TransactItems=writes)
         except ClientError as error:
@@ -192,8 +203,10 @@ class DynamoIncidentStore:
                 }
             }
         ]
-        old_marker, new_marker = _pending_key(before), _pending_key(after)
-        if old_marker != new_marker:
+        for marker in (_pending_key, _awaiting_key):
+            old_marker, new_marker = marker(before), marker(after)
+            if old_marker == new_marker:
+                continue
             if old_marker is not None:
                 writes.append({"Delete": {"TableName": self._table, "Key": to_item(old_marker)}})
             if new_marker is not None:
@@ -283,6 +296,12 @@ def query_all(client: Any, table: str, *, max_items: int | None = None, **kwargs
 
 def _lock_key(scope: str, fingerprint: str) -> dict[str, str]:
     return {"pk": f"OPEN#{scope}", "sk": f"FP#{fingerprint}"}
+
+
+def _awaiting_key(incident: Incident) -> dict[str, str] | None:
+    if not incident.awaits_workflow or incident.confirmed_at is None:
+        return None
+    return {"pk": "NOWORKFLOW", "sk": f"{time_key(incident.confirmed_at)}#{incident.id}"}
 
 
 def _pending_key(incident: Incident) -> dict[str, str] | None:

@@ -96,6 +96,12 @@ class InMemoryIncidentStore:
             due = [i for i in self._incidents.values() if i.is_pending and i.hold_until and i.hold_until <= now]
         return [i.id for i in sorted(due, key=lambda i: (time_key(i.hold_until), i.id))]  # type: ignore[arg-type]
 
+    def awaiting_workflow(self, confirmed_before: datetime) -> list[str]:
+        with self._lock:
+            due = [i for i in self._incidents.values()
+                   if i.awaits_workflow and i.confirmed_at and i.confirmed_at <= confirmed_before]
+        return [i.id for i in sorted(due, key=lambda i: (time_key(i.confirmed_at), i.id))]  # type: ignore[arg-type]
+
     def all(self) -> list[Incident]:
         """Every incident (tests and the drill only: the DynamoDB store has no scan on purpose)."""
         with self._lock:

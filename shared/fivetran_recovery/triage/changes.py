@@ -19,16 +19,17 @@ Mutation = Callable[[Incident], Incident | None]
 
 
 def new_incident(
-    event: WebhookEvent, diagnosis: Diagnosis, fingerprint: str, route: Route, policy: TriagePolicy
+    event: WebhookEvent, diagnosis: Diagnosis, fingerprint: str, route: Route, policy: TriagePolicy, now: datetime
 ) -> Incident:
     """A single incident for a first failure: confirmed at once for a per-connection cause, else pending for the
-    self-heal window (retryable) or the group wait (siblings may follow)."""
+    self-heal window (retryable) or the group wait (siblings may follow). Holds and confirmation run on our
+    clock (`now`), from when we learn of the failure; the event's time is its data."""
     at = event.created
     immediate = diagnosis.category in policy.immediate_categories and not diagnosis.retryable
     hold = None
     if not immediate:
         seconds = policy.self_heal_window_seconds if diagnosis.retryable else policy.group_wait_seconds
-        hold = at + timedelta(seconds=seconds)
+        hold = now + timedelta(seconds=seconds)
     incident = Incident(
         id=new_incident_id(at),
         fingerprint=fingerprint,
@@ -42,7 +43,7 @@ def new_incident(
         first_seen=at,
         last_seen=at,
         hold_until=hold,
-        confirmed_at=at if immediate else None,
+        confirmed_at=now if immediate else None,
         diagnosis=diagnosis,
         owner=route.owner,
         channel=route.channel,

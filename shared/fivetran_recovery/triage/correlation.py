@@ -124,7 +124,7 @@ class Correlator:
             pattern=trigger.pattern,
             first_seen=min(s.first_seen for s in siblings),
             last_seen=event.created,
-            hold_until=None if confirmed_already else min(holds, default=event.created),
+            hold_until=None if confirmed_already else min(holds, default=now),
             diagnosis=trigger.diagnosis,
             owner=route.owner,
             channel=route.channel,

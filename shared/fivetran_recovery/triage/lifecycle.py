@@ -134,7 +134,7 @@ class IncidentLifecycle:
     def _open(self, event: WebhookEvent, diagnosis: Diagnosis, fingerprint: str, now: datetime) -> TriageDecision:
         route = self._route(event.connection_id, event.destination_group_id, event.connector_type)
         keys = self.correlator.keys(event, diagnosis)
-        single = new_incident(event, diagnosis, fingerprint, route, self.policy)
+        single = new_incident(event, diagnosis, fingerprint, route, self.policy, now)
         parent = self.correlator.open_parent_for(keys)
         try:
             if parent is not None:
@@ -180,7 +180,8 @@ class IncidentLifecycle:
     # ================================================================== successes
     def on_success(self, event: WebhookEvent, now: datetime) -> TriageDecision:
         at = event.created
-        open_incidents = [i for i in self.incidents.open_in_scope(event.connection_id or "") if i.first_seen <= at]
+        # a success older than an incident's latest failure says nothing about it (a late or reordered delivery)
+        open_incidents = [i for i in self.incidents.open_in_scope(event.connection_id or "") if i.last_seen <= at]
         if not open_incidents:
             return TriageDecision(action=TriageAction.NOT_A_FAILURE, reason="success", event_key=event.event_key)
         decisions = [self._close_on_success(incident, event, now) for incident in open_incidents]

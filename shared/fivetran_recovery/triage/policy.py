@@ -34,6 +34,7 @@ class TriagePolicy(BaseModel):
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: object) -> TriagePolicy:
-        values: dict[str, object] = {"self_heal_window_seconds": settings.self_heal_window_seconds}
+        values: dict[str, object] = {"self_heal_window_seconds": settings.self_heal_window_seconds,
+                                     "group_wait_seconds": settings.group_wait_seconds}
         values.update(overrides)
         return cls.model_validate(values)
