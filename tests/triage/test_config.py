@@ -162,8 +162,8 @@ def test_given_invalid_feeds_file_when_loaded_then_clear_error(tmp_path: Path) -
 def test_given_settings_and_client_when_building_triage_then_repo_config_and_template_tables_used(
     dynamodb_client,
 ) -> None:
+    from fivetran_recovery.composition.triage import build_triage
     from fivetran_recovery.settings import Settings
-    from fivetran_recovery.triage.factory import build_triage
 
     settings = Settings.from_env({}, incidents_table="incidents", history_table="history", self_heal_window_seconds=300)
     triage = build_triage(

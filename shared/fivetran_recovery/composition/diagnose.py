@@ -100,7 +100,7 @@ def snapshot_keeper(adapters: Adapters) -> Any:
 
 def build_service(adapters: Adapters | None = None) -> DiagnoseService:
     """The diagnose use case; built once per container."""
-    from fivetran_recovery.triage.factory import build_triage
+    from fivetran_recovery.composition.triage import build_triage
 
     adapters = adapters or Adapters()
     steps = diagnose_steps(adapters)

@@ -1,4 +1,5 @@
-"""Wiring for the diagnose function: stores on the template's tables, config files from config/, a Triage.
+"""The triage engine's wiring (used by the diagnose function's root): stores on the template's tables,
+config files from config/, a Triage.
 
 Config directory: explicit argument > the TRIAGE_CONFIG_DIR environment variable > the package's own config/
 (shared/fivetran_recovery/config/, deployed with the layer). It holds maintenance.yaml, owners.yaml and
