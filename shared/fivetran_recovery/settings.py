@@ -8,9 +8,11 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class RolloutMode(StrEnum):
@@ -69,23 +71,25 @@ class Settings(BaseModel):
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
         """Build settings from `environ` (default: os.environ); keyword overrides win."""
-        env = dict(os.environ if environ is None else environ)
-        values: dict[str, Any] = {}
-        for field in cls.model_fields.values():
-            if field.alias and field.alias in env:
-                values[field.alias] = env[field.alias]
-        for name, value in overrides.items():
-            field = cls.model_fields[name]
-            values[field.alias or name] = value
-        try:
-            return cls.model_validate(values)
-        except ValidationError as exc:  # name the variable, never its value (it may be a secret)
-            problems = "; ".join(
-                f"{cls.model_fields[str(e['loc'][0])].alias if str(e['loc'][0]) in cls.model_fields else e['loc'][0]}: "
-                f"{e['msg']}"
-                for e in exc.errors()
-            )
-            raise SettingsError(f"invalid settings: {problems}") from None
+        return model_from_env(cls, environ, overrides)
+
+
+def model_from_env(model: type[M], environ: dict[str, str] | None, overrides: dict[str, Any]) -> M:
+    """A settings model whose fields are aliased by environment variable: `environ` (default: os.environ), then
+    keyword `overrides` (by field name); errors name the variable, never its value (it may be a secret)."""
+    env = dict(os.environ if environ is None else environ)
+    fields = model.model_fields
+    values: dict[str, Any] = {f.alias: env[f.alias] for f in fields.values() if f.alias and f.alias in env}
+    for name, value in overrides.items():
+        values[fields[name].alias or name] = value
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{fields[str(e['loc'][0])].alias if str(e['loc'][0]) in fields else e['loc'][0]}: {e['msg']}"
+            for e in exc.errors()
+        )
+        raise SettingsError(f"invalid settings: {problems}") from None
 
 
 @lru_cache(maxsize=1)

@@ -7,13 +7,12 @@ default, secret values never in the environment (only Secrets Manager ids).
 from __future__ import annotations
 
 import json
-import os
 from functools import lru_cache
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from fivetran_recovery.settings import SettingsError
+from fivetran_recovery.settings import model_from_env
 
 # The SQL dialects recovery SQL is written for (recovery_sql renders them; WAREHOUSE_DIALECT names one).
 WAREHOUSE_DIALECTS = ("snowflake", "bigquery", "redshift", "duckdb")
@@ -75,21 +74,7 @@ class RecoveryConfig(BaseModel):
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> RecoveryConfig:
-        env = dict(os.environ if environ is None else environ)
-        values: dict[str, Any] = {f.alias: env[f.alias] for f in cls.model_fields.values() if f.alias in env}
-        for name, value in overrides.items():
-            values[cls.model_fields[name].alias or name] = value
-        try:
-            return cls.model_validate(values)
-        except (ValidationError, json.JSONDecodeError) as exc:
-            if isinstance(exc, json.JSONDecodeError):
-                raise SettingsError("invalid settings: CONNECTION_POLICIES: not JSON") from None
-            names = "; ".join(
-                f"{cls.model_fields[str(e['loc'][0])].alias if str(e['loc'][0]) in cls.model_fields else e['loc'][0]}"
-                f": {e['msg']}"
-                for e in exc.errors()
-            )
-            raise SettingsError(f"invalid settings: {names}") from None
+        return model_from_env(cls, environ, overrides)
 
 
 @lru_cache(maxsize=1)
