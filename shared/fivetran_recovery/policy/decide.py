@@ -5,7 +5,8 @@ recommend -> every write waits for approval.
 auto      -> low-risk steps run; high-risk actions, approval-requiring playbooks, unresolved steps and critical
              connections wait for approval. Protective `before_approval` steps (e.g. pause) run first when
              their own action is low risk and the connection is not critical.
-A human's recent change to the connection turns any mode into monitor for this incident.
+A human's recent change to the connection turns any mode into monitor for this incident, and so does an
+operator's stop of automation on the connection (policy/overrides.py) until they resume it.
 Holds (a schema change with no diff to show, a playbook only the LLM chose) make every write wait for approval,
 protective steps included; so does a step whose scope only the failure text suggested.
 """
@@ -39,6 +40,7 @@ def decide(
     criticality: str,
     human_change: str | None = None,
     holds: list[str] | None = None,
+    automation_stopped: str | None = None,
 ) -> tuple[PolicyDecision, list[PlanStep]]:
     """The decision, and the steps with `approval_required` set (a new list; inputs are not changed).
 
@@ -49,6 +51,11 @@ def decide(
     if mode is RolloutMode.MONITOR:
         reason = "rollout mode is monitor: record and notify only, no write calls"
         return PolicyDecision(path="monitor", reasons=[reason], **base), [s.model_copy() for s in steps]
+    if automation_stopped:
+        return (
+            PolicyDecision(path="monitor", reasons=[automation_stopped], blocked_by="operator_stop", **base),
+            [s.model_copy() for s in steps],
+        )
     if human_change and _HUMAN_PRECONDITIONS & set(playbook.preconditions):
         return (
             PolicyDecision(path="monitor", reasons=[human_change], blocked_by="human_change", **base),

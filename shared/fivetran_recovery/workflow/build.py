@@ -83,6 +83,7 @@ def build_workflow_input(
     now: datetime | None = None,
     snapshot: Mapping[str, Any] | None = None,
     holds: Iterable[str] = (),
+    automation_stopped: str | None = None,
 ) -> dict:
     """The JSON-safe Step Functions execution input: policy decision, plan of steps, dry run and RCA.
 
@@ -103,7 +104,8 @@ def build_workflow_input(
     human = recent_human_change(
         connection, recent_events, now=now, window=timedelta(minutes=config.human_change_window_minutes)
     )
-    decision, steps = decide(playbook, steps, mode=mode, criticality=criticality, human_change=human, holds=holds)
+    decision, steps = decide(playbook, steps, mode=mode, criticality=criticality, human_change=human, holds=holds,
+                             automation_stopped=automation_stopped)
     on_failure = [render_step(step, i, context) for i, step in enumerate(playbook.on_failure)]
     rollback = [render_step(step, i, context) for i, step in enumerate(playbook.rollback)]
     verification = playbook.verification
