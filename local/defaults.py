@@ -32,6 +32,7 @@ def local_secrets(*, webhook: str | None = None, fivetran_key: str = LOCAL_FIVET
                   fivetran_secret: str = LOCAL_FIVETRAN_SECRET) -> dict[str, dict]:
     """Secret values for the template's secrets, by logical id."""
     import hashlib
+    import secrets
 
     return {
         "WebhookSecret": {"current": webhook or webhook_secret()},
@@ -41,6 +42,7 @@ def local_secrets(*, webhook: str | None = None, fivetran_key: str = LOCAL_FIVET
             "slack_user_ids": ["U0LOCALAPPROVER"],
         },
         "SlackSecret": {"signing_secret": LOCAL_SLACK_SIGNING_SECRET},
+        "ConsoleSessionSecret": {"session_key": secrets.token_urlsafe(32)},
         "AnthropicSecret": {},
         "PagerDutySecret": {},
     }

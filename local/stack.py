@@ -153,6 +153,7 @@ class LocalStack:
         self._exit.callback(shutil.rmtree, self.workdir, True)
         self.warehouse = self._destination_tables(self.workdir / "warehouse.duckdb")
         self._setenv({"FIVETRAN_API_URL": f"{self.simulator_url}/v1", "LOCAL_STACK": "true",
+                      "CONSOLE_SECURE_COOKIE": "false",  # plain http on loopback; Secure when deployed
                       "STATUS_FEED_URLS": f"{self.simulator_url}/__sim/status/summary.json",
                       "NOTIFIERS": "outbox", "NOTIFY_OUTBOX_PATH": str(self.workdir / "outbox.jsonl"),
                       "POWERTOOLS_METRICS_DISABLED": "true", "WAREHOUSE_DIALECT": "duckdb",

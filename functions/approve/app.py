@@ -1,5 +1,6 @@
-"""Approve Lambda: GET /approvals/{approval_id}, POST /approvals/{approval_id}/decision (bearer token) and
-POST /slack/interactions (Slack-signed). One decision per approval; then the waiting workflow resumes."""
+"""API Lambda (the approve function grown into the API): the approval routes (GET /approvals/{approval_id},
+POST /approvals/{approval_id}/decision with a bearer token, POST /slack/interactions Slack-signed), the console's
+JSON API (/health, /api/...) and its pages (/console/...). One decision per approval; then the workflow resumes."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from fivetran_recovery.approvals.api import route
 from fivetran_recovery.composition import LazyAdapters
-from fivetran_recovery.composition.approve import approval_service
+from fivetran_recovery.composition.approve import approval_service, console_service
+from fivetran_recovery.console.app import build_resolver
+from fivetran_recovery.httpapi import resolve
 
 logger = Logger()
 metrics = Metrics()
@@ -19,12 +21,15 @@ warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 _adapters = LazyAdapters()
 use_adapters = _adapters.use  # tests and the local stack put their own adapters in
+_resolver = build_resolver()
 
 
-@logger.inject_lambda_context(log_event=False)  # the event carries the Authorization header
+@logger.inject_lambda_context(log_event=False, clear_state=True)  # the event carries tokens and cookies
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    response = route(event, approval_service(_adapters.get()), context)
-    metrics.add_metric(name=f"ApprovalResponse{response['statusCode']}", unit=MetricUnit.Count, value=1)
-    logger.info("approval request answered", extra={"status": response["statusCode"], "path": event.get("rawPath")})
+    adapters = _adapters.get()
+    response = resolve(_resolver, event, context, approvals=approval_service(adapters),
+                       console=adapters.cached("console", lambda: console_service(adapters)))
+    metrics.add_metric(name=f"ApiResponse{response['statusCode']}", unit=MetricUnit.Count, value=1)
+    logger.info("API request answered", extra={"status": response["statusCode"], "path": event.get("rawPath")})
     return response

@@ -16,15 +16,25 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 _RESOLVING = threading.Lock()
+_REQUEST: dict[str, Any] = {}  # what `resolve` was given for the request being resolved (under the lock)
 JSON = "application/json"
 
 
 def resolve(app: APIGatewayHttpResolver, event: Mapping[str, Any], context: Any = None, **request_context: Any
             ) -> dict[str, Any]:
-    """Resolve `event` with `app`; `request_context` is available to the route as `app.context[...]`."""
+    """Resolve `event` with `app`; the route reads `request_context` with `request_value(name)` (a Router may be
+    included in more than one resolver, so its own `context` is not the place)."""
     with _RESOLVING:
-        app.append_context(**request_context)
-        return app.resolve(_with_request_context(event), context)
+        _REQUEST.clear()
+        _REQUEST.update(request_context)
+        try:
+            return app.resolve(_with_request_context(event), context)
+        finally:
+            _REQUEST.clear()
+
+
+def request_value(name: str) -> Any:
+    return _REQUEST[name]
 
 
 def _with_request_context(event: Mapping[str, Any]) -> dict[str, Any]:

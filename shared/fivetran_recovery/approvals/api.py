@@ -2,8 +2,8 @@
 `GET /approvals/{approval_id}`, `POST /approvals/{approval_id}/decision` (bearer token of an allow-listed approver)
 and `POST /slack/interactions` (Slack-signed). JSON responses, errors as {"error": "..."}.
 
-`router` is included by the API function's resolver; the route functions find the `ApprovalService` in the
-resolver's context under "approvals" (put there per request by `fivetran_recovery.httpapi.resolve`).
+`router` is included by the API function's resolver (console/app.py); the route functions find the
+`ApprovalService` as `request_value("approvals")`, given per request to `fivetran_recovery.httpapi.resolve`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.router import Router
 
 from fivetran_recovery.approvals.service import ApprovalService
-from fivetran_recovery.httpapi import resolve
+from fivetran_recovery.httpapi import request_value, resolve
 
 JSON_HEADERS = {"Content-Type": "application/json", "Cache-Control": "no-store"}
 
@@ -37,7 +37,7 @@ def raw_body(event: Mapping[str, Any]) -> bytes:
 
 
 def _service() -> ApprovalService:
-    return router.context["approvals"]
+    return request_value("approvals")
 
 
 def _headers() -> dict[str, str]:
@@ -45,17 +45,17 @@ def _headers() -> dict[str, str]:
 
 
 @router.post("/slack/interactions")
-def slack_interaction() -> Response:
+def slack_interaction():
     return json_answer(*_service().slack_interaction(_headers(), raw_body(router.current_event.raw_event)))
 
 
 @router.get("/approvals/<approval_id>")
-def show_approval(approval_id: str) -> Response:
+def show_approval(approval_id: str):
     return json_answer(*_service().show(approval_id, _headers().get("authorization")))
 
 
 @router.post("/approvals/<approval_id>/decision")
-def decide_approval(approval_id: str) -> Response:
+def decide_approval(approval_id: str):
     body = raw_body(router.current_event.raw_event)
     return json_answer(*_service().decide_api(approval_id, _headers().get("authorization"), body))
 

@@ -173,16 +173,24 @@ class ApprovalService:
                 'body must be {"decision": "approve"|"reject", "comment": "..."}',
                 problems=[e["msg"] for e in exc.errors()][:5],
             )
+        return self.decide(approval_id, parsed, approver=approver, source="api")
+
+    def decide(self, approval_id: str, parsed: DecisionBody, *, approver: str, source: str) -> Response:
+        """The one decision path (API, console): checks what the body asks against the approval, then applies
+        exactly one decision and resumes the workflow. `approver` is already authenticated."""
         decision = "approved" if parsed.decision == "approve" else "rejected"
+        if decision == "rejected" and source == "console" and not parsed.comment.strip():
+            return _error(400, "a rejection needs a comment saying why")
         resolution = parsed.resolve.model_dump() if parsed.resolve else None
-        if resolution is not None:
-            current = self.approvals.get(approval_id)
-            if current is None:
-                return _error(404, "no such approval")
-            if decision != "approved" or not current.get("unresolved_steps"):
-                return _error(400, "resolve is only for approving a plan with unresolved steps")
+        current = self.approvals.get(approval_id)
+        if current is None:
+            return _error(404, "no such approval")
+        if resolution is not None and (decision != "approved" or not current.get("unresolved_steps")):
+            return _error(400, "resolve is only for approving a plan with unresolved steps")
+        if decision == "approved" and current.get("unresolved_steps") and resolution is None and source == "console":
+            return _error(400, "this plan has steps that need input: give the columns to exclude (resolve)")
         return self._apply(
-            approval_id, decision, approver=approver, source="api", comment=parsed.comment, resolution=resolution
+            approval_id, decision, approver=approver, source=source, comment=parsed.comment, resolution=resolution
         )
 
     def slack_interaction(self, headers: dict[str, str], body: bytes) -> Response:

@@ -150,6 +150,15 @@ class Adapters:
         )
 
 
+    @property
+    def overrides(self) -> Any:
+        """Operators' stops of automation per connection (the policy gate reads them; the console writes)."""
+        from fivetran_recovery.policy.overrides import AutomationOverrides
+
+        return self._get("overrides", lambda: AutomationOverrides(
+            self.table(self.settings.incidents_table), audit=self.audit, clock=self.clock))
+
+
 class LazyAdapters:
     """A handler's Adapters, built on first use (never at import time); tests and the local stack install their
     own with `use`."""

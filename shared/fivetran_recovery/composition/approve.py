@@ -1,7 +1,9 @@
-"""Composition root of the approve function (and of the approval use case the notify function requests with)."""
+"""Composition root of the API function (approve grown into the API: approvals, the console's JSON API and its
+pages) and of the approval use case the notify function requests with."""
 
 from __future__ import annotations
 
+from fivetran_recovery.approvals.auth import ApproverDirectory
 from fivetran_recovery.approvals.service import ApprovalService
 from fivetran_recovery.composition.adapters import Adapters
 
@@ -17,4 +19,38 @@ def approval_service(adapters: Adapters) -> ApprovalService:
         secrets=adapters.secrets,
         sfn=adapters.sfn,
         clock=adapters.clock,
+    )
+
+
+def console_service(adapters: Adapters):
+    from fivetran_recovery.config import field
+    from fivetran_recovery.console.reads import ConsoleReads
+    from fivetran_recovery.console.scans import scan_approvals, scan_incidents
+    from fivetran_recovery.console.service import ConsoleService
+    from fivetran_recovery.console.session import SessionSigner
+    from fivetran_recovery.prediction.store import DynamoRiskStore
+    from fivetran_recovery.stores.dynamodb_incidents import DynamoDigestStore
+
+    settings, config = adapters.settings, adapters.config
+    client = adapters.dynamodb_client
+    reads = ConsoleReads(
+        incidents=adapters.incidents,
+        incident_scan=lambda: scan_incidents(client, settings.incidents_table),
+        approvals=adapters.approvals,
+        approval_scan=lambda: scan_approvals(client, settings.approvals_table, adapters.approvals),
+        audit=adapters.audit,
+        records=adapters.records,
+        overrides=adapters.overrides,
+        risks=adapters.cached("risks", lambda: DynamoRiskStore(adapters.table(settings.incidents_table))),
+        fivetran=adapters.fivetran,
+        digest=DynamoDigestStore(client=client, table_name=settings.incidents_table),
+        clock=adapters.clock,
+    )
+    return ConsoleService(
+        reads=reads,
+        approvals=approval_service(adapters),
+        overrides=adapters.overrides,
+        directory=lambda: ApproverDirectory.from_secret(adapters.secrets.get(config.approver_secret_id)),
+        signer=lambda: SessionSigner(str(field(adapters.secrets, config.console_session_secret_id, "session_key")),
+                                     secure=config.console_secure_cookie),
     )

@@ -31,6 +31,8 @@ class RecoveryConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     approver_secret_id: str = Field("fivetran-recovery/approvers", alias="APPROVER_SECRET_ID")
+    console_session_secret_id: str = Field("fivetran-recovery/console-session", alias="CONSOLE_SESSION_SECRET_ID")
+    console_secure_cookie: bool = Field(True, alias="CONSOLE_SECURE_COOKIE")
     notifiers: list[str] = Field(default_factory=lambda: ["slack"], alias="NOTIFIERS")
     slack_api_url: str = Field("https://slack.com/api", alias="SLACK_API_URL")
     slack_channel: str = Field("#data-incidents", alias="SLACK_CHANNEL")

@@ -172,3 +172,6 @@ class ConsoleReads:
         check = self.audit.verify_chain(chain_id)
         records = self.audit.recent(chain_id, limit=limit)
         return {"check": check.model_dump(), "records": [r.model_dump() for r in records]}
+
+    def audit_for_incident(self, incident_id: str) -> list[dict[str, Any]]:
+        return [r.model_dump() for r in self.audit.for_incident(incident_id)]

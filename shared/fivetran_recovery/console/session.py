@@ -77,6 +77,15 @@ class SessionSigner:
             return None
         return Session(name, expires_at, self._mac(f"csrf:{nonce}"))
 
+    def login_token(self) -> str:
+        """The CSRF token of the sign-in form (no session yet): valid for 10 to 20 minutes."""
+        return self._mac(f"login:{int(self._clock()) // 600}")
+
+    def login_token_ok(self, token: str | None) -> bool:
+        window = int(self._clock()) // 600
+        return bool(token) and any(hmac.compare_digest(self._mac(f"login:{w}"), token or "")
+                                   for w in (window, window - 1))
+
     def csrf_ok(self, session: Session, token: str | None) -> bool:
         return bool(token) and hmac.compare_digest(session.csrf_token, token or "")
 

@@ -57,6 +57,7 @@ class DiagnoseSteps:
     notify: Callable[[TriageDecision], tuple[int, int]]
     clock: Callable[[], datetime]
     snapshots: SnapshotKeeper  # known-good schema per connection: the diff scopes schema-change actions
+    overrides: Any = None  # AutomationOverrides: an operator's stop sends the plan down the monitor path
 
     # ------------------------------------------------------------------ deep diagnosis
     def deep_diagnose(self, event: WebhookEvent | None, incident: Incident,
@@ -70,9 +71,10 @@ class DiagnoseSteps:
         history = self.history.recent(connection_id, limit=20) if connection_id else []
         mode, _ = resolve_mode(connection_id, self.settings.rollout_mode, self.config)
         snapshot = self.snapshots.latest(connection_id)
-        context = gather_context(  # setup tests are a POST to Fivetran: never in monitor mode
+        hands_off = mode is RolloutMode.MONITOR or self._automation_stopped(connection_id) is not None
+        context = gather_context(  # setup tests are a POST to Fivetran: never in monitor mode or when stopped
             event, fivetran=self.fivetran, history=[h.model_dump(mode="json") for h in history],
-            run_setup_tests=False if mode is RolloutMode.MONITOR else None,
+            run_setup_tests=False if hands_off else None,
             previous_schema=snapshot.config if snapshot else None)
         outcome = analyze_incident(context, classifier_diagnosis=quick, llm=self.llm(),
                                    allowed_playbooks=self.registry.ids(), cache=self.llm_cache)
@@ -116,7 +118,13 @@ class DiagnoseSteps:
             mode=mode, criticality=criticality, connection=connection, event=event.to_message(),
             settings=self.settings, recent_events=recent, schema_config=schema_config, config=self.config,
             now=self.clock(), snapshot=snapshot.config if snapshot else None, holds=selection.holds,
+            automation_stopped=self._automation_stopped(connection_id),
         )
+
+    def _automation_stopped(self, connection_id: str) -> str | None:
+        if self.overrides is None or not connection_id:
+            return None
+        return self.overrides.stopped_reason(connection_id)
 
     @staticmethod
     def _read(call: Any) -> dict[str, Any] | None:

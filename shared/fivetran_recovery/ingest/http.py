@@ -14,7 +14,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
-from fivetran_recovery.httpapi import resolve
+from fivetran_recovery.httpapi import request_value, resolve
 from fivetran_recovery.ingest.errors import (
     IngestError,
     InvalidBodyEncoding,
@@ -87,7 +87,7 @@ WEBHOOK_PATH = "/webhooks/fivetran"
 
 @ROUTER.post(WEBHOOK_PATH)
 def _webhook() -> Response:
-    answer = handle_api_gateway_event(ROUTER.current_event.raw_event, ROUTER.context["ingest"])
+    answer = handle_api_gateway_event(ROUTER.current_event.raw_event, request_value("ingest"))
     return Response(status_code=answer["statusCode"], body=answer["body"], headers=answer["headers"])
 
 

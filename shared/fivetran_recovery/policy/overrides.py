@@ -56,7 +56,7 @@ class AutomationOverrides:
     def resume(self, connection_id: str, *, by: str, reason: str = "") -> dict[str, Any]:
         at = self._clock().astimezone(UTC).isoformat()
         self._record(connection_id, "automation_resumed", by, {"reason": reason[:500], "at": at})
-        self._table.delete_item(Key=self._key(connection_id))
+        self._table.put_item(Item={**self._key(connection_id), "stopped": False, "resumed_by": by, "resumed_at": at})
         return {"connection_id": connection_id, "automation": "running", "resumed_by": by, "resumed_at": at}
 
     def _record(self, connection_id: str, kind: str, by: str, detail: dict[str, Any]) -> None:

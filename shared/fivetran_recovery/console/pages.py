@@ -1,0 +1,224 @@
+"""The console's pages (`/console/...`) on Powertools' router: server-rendered HTML, forms with a CSRF token,
+a page without a session redirects to the sign-in form, a POST without one (or without its CSRF token) is refused."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.router import Router
+
+from fivetran_recovery.approvals.api import raw_body
+from fivetran_recovery.approvals.auth import AuthError
+from fivetran_recovery.approvals.service import DecisionBody
+from fivetran_recovery.console import views
+from fivetran_recovery.console.access import Caller, Refused, caller, console_of, current_session
+from fivetran_recovery.console.html import esc, message, page, sign_in_form, url
+
+router = Router()
+HTML = "text/html; charset=utf-8"
+STATIC = {"console.css": "text/css; charset=utf-8", "console.js": "text/javascript; charset=utf-8"}
+_TABLE_LINE = re.compile(r"^\s*([^:\s]+)\s*:\s*(.+)$")
+
+
+def base_path() -> str:
+    """The stage prefix links need when the API is reached on a named stage (/prod/...)."""
+    event = router.current_event
+    stage = (event.get("requestContext") or {}).get("stage")
+    raw = event.get("rawPath") or ""
+    return f"/{stage}" if stage and stage != "$default" and raw.startswith(f"/{stage}/") else ""
+
+
+def _html(status: int, text: str, cookies: list[Any] | None = None) -> Response:
+    return Response(status_code=status, content_type=HTML, body=text, cookies=cookies or [])
+
+
+def _redirect(location: str, cookies: list[Any] | None = None) -> Response:
+    return Response(status_code=303, headers={"Location": location}, body="", cookies=cookies or [])
+
+
+def _form() -> dict[str, str]:
+    parsed = parse_qs(raw_body(router.current_event.raw_event).decode("utf-8", "replace"), keep_blank_values=True)
+    return {k: v[0] for k, v in parsed.items()}
+
+
+def _page_caller() -> Caller | Response:
+    session = current_session(router)
+    if session is None:
+        return _redirect(url(base_path(), "console", "login"))
+    return Caller(session.approver, session)
+
+
+def _render(title: str, body: str, who: Caller, *, active: str, refresh: int | None = None,
+            status: int = 200) -> Response:
+    csrf = who.session.csrf_token if who.session else ""
+    return _html(status, page(base_path(), title, body, active=active, signed_in=who.approver, csrf=csrf,
+                              refresh=refresh))
+
+
+def _refusal(exc: Refused) -> Response:
+    base = base_path()
+    body = message(str(exc)) + f'<p><a href="{esc(url(base, "console", "login"))}">Sign in</a></p>'
+    return _html(exc.status, page(base, "Refused", body))
+
+
+@router.get("/console")
+def console_root():
+    return _redirect(url(base_path(), "console", "incidents"))
+
+
+@router.get("/console/static/<name>")
+def static_file(name: str):
+    if name not in STATIC:
+        return _html(404, page(base_path(), "Not found", message("no such file")))
+    text = resources.files("fivetran_recovery.console").joinpath("static", name).read_text("utf-8")
+    return Response(status_code=200, content_type=STATIC[name], body=text, headers={"Cache-Control": "max-age=300"})
+
+
+@router.get("/console/login")
+def login_form():
+    console = console_of(router)
+    if current_session(router) is not None:
+        return _redirect(url(base_path(), "console", "incidents"))
+    return _html(200, page(base_path(), "Sign in", sign_in_form(base_path(), console.signer().login_token())))
+
+
+@router.post("/console/login")
+def login():
+    console, form, base = console_of(router), _form(), base_path()
+    signer = console.signer()
+    if not signer.login_token_ok(form.get("csrf")):
+        return _html(403, page(base, "Sign in", sign_in_form(base, signer.login_token(),
+                                                             error="The form expired: sign in again.")))
+    try:
+        value, _ = console.sign_in(form.get("token", ""))
+    except AuthError:
+        return _html(401, page(base, "Sign in", sign_in_form(base, signer.login_token(),
+                                                             error="That token is not on the approver list.")))
+    return _redirect(url(base, "console", "incidents"), cookies=[signer.cookie(value)])
+
+
+@router.post("/console/logout")
+def logout():
+    try:
+        caller(router, csrf=_form().get("csrf"), allow_bearer=False)
+    except Refused as exc:
+        return _refusal(exc)
+    return _redirect(url(base_path(), "console", "login"), cookies=[console_of(router).signer().clearing_cookie()])
+
+
+@router.get("/console/incidents")
+def incidents_page():
+    who = _page_caller()
+    if isinstance(who, Response):
+        return who
+    params = router.current_event.query_string_parameters or {}
+    filters = {k: (params.get(k) or None) for k in views.FILTERS}
+    listing = console_of(router).reads.list_incidents(**filters)
+    return _render("Incidents", views.incidents_body(base_path(), listing, filters), who, active="incidents",
+                   refresh=10)
+
+
+@router.get("/console/incidents/<incident_id>")
+def incident_page(incident_id: str):
+    who = _page_caller()
+    if isinstance(who, Response):
+        return who
+    detail = console_of(router).reads.incident(incident_id)
+    if detail is None:
+        return _render("Not found", message(f"No incident {incident_id}."), who, active="incidents", status=404)
+    csrf = who.session.csrf_token if who.session else ""
+    return _render(f"Incident {incident_id}", views.incident_body(base_path(), detail, csrf), who,
+                   active="incidents", refresh=5)
+
+
+@router.get("/console/approvals")
+def approvals_page():
+    who = _page_caller()
+    if isinstance(who, Response):
+        return who
+    params = router.current_event.query_string_parameters or {}
+    listing = console_of(router).reads.list_approvals("pending")
+    csrf = who.session.csrf_token if who.session else ""
+    return _render("Approvals", views.approvals_body(base_path(), listing, csrf, params.get("done")), who,
+                   active="approvals")
+
+
+def parse_exclude_columns(text: str) -> dict[str, list[str]]:
+    """`schema.table: a, b` lines into {"schema.table": ["a", "b"]} (validated by the decision body)."""
+    out: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        found = _TABLE_LINE.match(line)
+        if not found:
+            raise ValueError(f"not 'schema.table: column, ...': {line.strip()[:80]}")
+        out[found.group(1)] = [c.strip() for c in found.group(2).split(",") if c.strip()]
+    return out
+
+
+@router.post("/console/approvals/<approval_id>/decision")
+def decide_form(approval_id: str):
+    form = _form()
+    try:
+        who = caller(router, csrf=form.get("csrf"), allow_bearer=False)
+    except Refused as exc:
+        return _refusal(exc)
+    try:
+        resolve = ({"exclude_columns": parse_exclude_columns(form["exclude_columns"])}
+                   if form.get("exclude_columns", "").strip() else None)
+        body = DecisionBody.model_validate({"decision": form.get("decision"), "comment": form.get("comment", ""),
+                                            "resolve": resolve})
+    except ValueError as exc:  # pydantic's ValidationError included
+        return _render("Approvals", message(f"Not a valid decision: {exc}"), who, active="approvals", status=400)
+    status, result = console_of(router).approvals.decide(approval_id, body, approver=who.approver, source="console")
+    if status != 200:
+        return _render("Approvals", message(str(result.get("error"))), who, active="approvals", status=status)
+    done = f"{approval_id} {result['status']} by {result['decided_by']}"
+    return _redirect(url(base_path(), "console", "approvals") + "?done=" + quote(done, safe=""))
+
+
+@router.get("/console/connections")
+def connections_page():
+    who = _page_caller()
+    if isinstance(who, Response):
+        return who
+    listing = console_of(router).reads.list_connections()
+    csrf = who.session.csrf_token if who.session else ""
+    return _render("Connections", views.connections_body(base_path(), listing, csrf), who, active="connections")
+
+
+@router.post("/console/connections/<connection_id>/automation")
+def automation_form(connection_id: str):
+    form = _form()
+    try:
+        who = caller(router, csrf=form.get("csrf"), allow_bearer=False)
+    except Refused as exc:
+        return _refusal(exc)
+    try:
+        console_of(router).set_automation(connection_id, stop=form.get("action") == "stop", by=who.approver,
+                                          reason=form.get("reason", ""))
+    except ValueError as exc:
+        return _render("Connections", message(str(exc)), who, active="connections", status=400)
+    return _redirect(url(base_path(), "console", "connections"))
+
+
+@router.get("/console/audit")
+def audit_page():
+    who = _page_caller()
+    if isinstance(who, Response):
+        return who
+    return _render("Audit", views.audit_body(base_path(), console_of(router).reads.audit_chains()), who,
+                   active="audit")
+
+
+@router.get("/console/audit/<chain_id>")
+def audit_chain_page(chain_id: str):
+    who = _page_caller()
+    if isinstance(who, Response):
+        return who
+    chain = console_of(router).reads.audit_chain(chain_id)
+    return _render(f"Audit chain {chain_id}", views.audit_chain_body(chain), who, active="audit")

@@ -1,0 +1,79 @@
+"""Console pieces without a stack: session cookies and CSRF tokens, escaping of untrusted text, the resolve
+form parser, and the policy gate honouring an operator's stop."""
+
+from __future__ import annotations
+
+import pytest
+
+from fivetran_recovery.console import views
+from fivetran_recovery.console.pages import parse_exclude_columns
+from fivetran_recovery.console.session import SessionSigner, cookie_value
+
+XSS = '<script>window.__xss=1</script>"><img src=x onerror="window.__xss=2">'
+
+
+def signer(now: list[float], key: str = "k" * 32) -> SessionSigner:
+    return SessionSigner(key, ttl_seconds=60, secure=True, clock=lambda: now[0])
+
+
+def test_given_a_session_when_verified_then_forged_expired_or_other_key_cookies_are_refused():
+    now = [1_000_000.0]
+    value, session = signer(now).issue("alice")
+    assert signer(now).verify(value) == session
+    body, _, mac = value.rpartition(".")
+    assert signer(now).verify(f"{body}.{mac[:-1]}A") is None
+    forged_name = value.replace(value.split(".")[1], "Ym9i")  # "bob", same mac
+    assert signer(now).verify(forged_name) is None
+    assert signer(now, key="z" * 32).verify(value) is None
+    now[0] += 61
+    assert signer(now).verify(value) is None
+    assert signer(now).verify(None) is None and signer(now).verify("a.b") is None
+
+
+def test_given_a_session_when_csrf_checked_then_only_its_own_token_passes():
+    now = [1_000_000.0]
+    _, first = signer(now).issue("alice")
+    _, second = signer(now).issue("alice")
+    assert signer(now).csrf_ok(first, first.csrf_token)
+    assert not signer(now).csrf_ok(first, second.csrf_token) and not signer(now).csrf_ok(first, None)
+    login = signer(now).login_token()
+    now[0] += 700
+    assert signer(now).login_token_ok(login)
+    now[0] += 700
+    assert not signer(now).login_token_ok(login)
+
+
+def test_given_the_cookie_when_built_then_http_only_strict_and_secure_when_deployed():
+    cookie = str(signer([0.0]).cookie("v"))
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" in cookie
+    assert cookie_value(["a=1", "fr_session=v1.x"]) == "v1.x" and cookie_value(None) is None
+    with pytest.raises(ValueError):
+        SessionSigner("short")
+
+
+def test_given_untrusted_text_when_rendered_then_it_is_escaped_everywhere():
+    incident = {"id": "inc-1", "status": "open", "kind": "single", "children": [], "connection_id": XSS,
+                "destination_group_id": None, "category": "unknown", "pattern": XSS, "summary": XSS,
+                "last_seen": "t", "parent_id": None}
+    page = views.incidents_body("", {"incidents": [incident], "total": 1, "digest": {XSS: 1}}, {"status": XSS})
+    assert "<script>" not in page and "<img" not in page and "&lt;script&gt;" in page
+    approval = {"approval_id": "apr-1", "incident_id": "inc-1", "connection_id": XSS, "status": "pending",
+                "rca": {"summary": XSS}, "planned_actions": [XSS], "reasons": [XSS], "unresolved_steps": [2]}
+    card = views.approval_card("", approval, csrf='"><script>')
+    assert "<script>" not in card and "<img" not in card and ">Approve</button>" in card and "textarea" in card
+
+
+def test_given_resolve_lines_when_parsed_then_tables_and_columns_or_an_error():
+    assert parse_exclude_columns("events.page_view: viewed_at, ref\n\n") == {"events.page_view": ["viewed_at", "ref"]}
+    with pytest.raises(ValueError):
+        parse_exclude_columns("no colon here")
+
+
+def test_given_automation_stopped_when_the_gate_decides_then_monitor_whatever_the_mode():
+    from fivetran_recovery.playbooks.registry import default_registry
+    from fivetran_recovery.policy.decide import decide
+
+    playbook = next(iter(default_registry()))
+    decision, _ = decide(playbook, [], mode="auto", criticality="medium", automation_stopped="stopped by ann")
+    assert decision.path == "monitor" and decision.blocked_by == "operator_stop"
+    assert decision.reasons == ["stopped by ann"]
