@@ -1,5 +1,6 @@
-"""One local stack for every console test (HTTP and browser): starting a stack costs seconds, so the tests
-share it and each works on its own connection or its own incident."""
+"""One local stack per console test module (the HTTP tests share one, the browser tests another): starting a
+stack costs seconds, so a module's tests share it and each works on its own connection or its own incident.
+Module scope, not session: the stack's moto must be gone before other areas' tests build their own."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pytest
 from local.defaults import LOCAL_APPROVER_TOKEN, webhook_secret
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def console_stack() -> Iterator[Any]:
     from local.stack import LocalStack, StackOptions
 
