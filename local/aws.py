@@ -147,7 +147,9 @@ def create_resources(
             )
 
     secretsmanager = boto3.client("secretsmanager", region_name=REGION)
-    for logical_id in resources_of_type(template, "AWS::SecretsManager::Secret"):
+    for logical_id, spec in resources_of_type(template, "AWS::SecretsManager::Secret").items():
+        if "Condition" in spec and not resolver.conditions[spec["Condition"]]:
+            continue  # not deployed with these parameters
         name = f"{PREFIX}/{logical_id}"
         value = (secrets or {}).get(logical_id, {})
         arn = secretsmanager.create_secret(Name=name, SecretString=json.dumps(value))["ARN"]

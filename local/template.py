@@ -82,6 +82,8 @@ class Resolver:
         if key == "Fn::If":
             condition, when_true, when_false = arg
             return self.resolve(when_true if self.conditions[condition] else when_false)
+        if key == "Fn::Not":
+            return not self.resolve(arg[0])
         if key == "Fn::Equals":
             left, right = (self.resolve(v) for v in arg)
             return str(left) == str(right)

@@ -129,9 +129,9 @@ class Adapters:
 
     @property
     def warehouse(self) -> Any:
-        from fivetran_recovery.recovery_sql import warehouse_from_url
+        from fivetran_recovery.recovery_sql.adapters import configured_warehouse
 
-        return self._get("warehouse", lambda: warehouse_from_url(self.config.warehouse_url))
+        return self._get("warehouse", lambda: configured_warehouse(self.config, self.secrets))
 
     @property
     def registry(self) -> Any:
