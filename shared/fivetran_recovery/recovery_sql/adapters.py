@@ -206,4 +206,5 @@ def configured_warehouse(config: Any, secrets: Any) -> Any:
     secret_id = getattr(config, "warehouse_secret_id", None)
     if not secret_id or config.warehouse_dialect not in ADAPTERS:
         return None
-    return LazyWarehouse(config.warehouse_dialect, lambda: warehouse_for(config.warehouse_dialect, secrets.get(secret_id)))
+    dialect = config.warehouse_dialect
+    return LazyWarehouse(dialect, lambda: warehouse_for(dialect, secrets.get(secret_id)))
