@@ -14,8 +14,10 @@ from fivetran_recovery.composition import LazyAdapters
 from fivetran_recovery.composition.approve import approval_service, console_service
 from fivetran_recovery.console.app import build_resolver
 from fivetran_recovery.httpapi import resolve
+from fivetran_recovery.redaction import install_log_redaction
 
 logger = Logger()
+install_log_redaction(logger)
 metrics = Metrics()
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 

@@ -12,8 +12,10 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from fivetran_recovery.models.webhook import WebhookEvent
+from fivetran_recovery.redaction import install_log_redaction
 
 logger = Logger()
+install_log_redaction(logger)
 metrics = Metrics()
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 SWEEP_SOURCE = "fivetran-recovery.sweep"

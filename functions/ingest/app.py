@@ -14,9 +14,11 @@ from aws_lambda_powertools import Logger, Metrics
 
 from fivetran_recovery.composition.ingest import ingest_webhook
 from fivetran_recovery.ingest import IngestWebhook, route_webhook
+from fivetran_recovery.redaction import install_log_redaction
 from fivetran_recovery.settings import get_settings
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "fivetran-recovery"))
+install_log_redaction(logger)
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "FivetranRecovery"))
 
 # Accepted webhooks add no metric by default (see fivetran_recovery.ingest.telemetry): not a problem to warn about.

@@ -9,7 +9,10 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from fivetran_recovery.redaction import install_log_redaction
+
 logger = Logger()
+install_log_redaction(logger)
 metrics = Metrics()
 _state: dict[str, Any] = {}
 

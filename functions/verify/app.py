@@ -10,8 +10,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from fivetran_recovery.composition import LazyAdapters
 from fivetran_recovery.composition.verify import verification_service
+from fivetran_recovery.redaction import install_log_redaction
 
 logger = Logger()
+install_log_redaction(logger)
 metrics = Metrics()
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 

@@ -21,6 +21,7 @@ from fivetran_recovery.models.incident import Incident, IncidentStatus
 from fivetran_recovery.models.webhook import WebhookEvent
 from fivetran_recovery.rca import classify
 from fivetran_recovery.rca.history import RecentHistory
+from fivetran_recovery.redaction import clip
 from fivetran_recovery.stores.base import HistoryRecord, HistoryStore
 from fivetran_recovery.triage.decision import TriageAction, TriageDecision
 
@@ -214,7 +215,7 @@ class DiagnoseService:
             event_key=event.event_key,
             status=event.status,
             sync_id=event.sync_id,
-            reason=str(data.get("reason"))[:1000] if data.get("reason") else None,
+            reason=clip(str(data.get("reason")), 1000) if data.get("reason") else None,
             category=quick.category.value if failed else None,
             pattern=quick.pattern if failed else None,
         )

@@ -28,6 +28,8 @@ from pydantic import (
     model_validator,
 )
 
+from fivetran_recovery.redaction import redact_value
+
 TEST_CONNECTION_IDS = frozenset({"_connector_1", "_connection_1"})
 
 SYNC_STATUS_SUCCESS = "SUCCESSFUL"
@@ -226,6 +228,13 @@ class WebhookEvent(BaseModel):
     destination_group_id: str | None = Field(None, validation_alias=AliasChoices("destination_group_id", "group_id"))
     data: dict[str, Any] | None = None
     _pinned_key: str | None = PrivateAttr(default=None)
+
+    @field_validator("data", mode="after")
+    @classmethod
+    def _redacted(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        """Secrets and personal data in the payload's text (a failure reason quoting a DSN, an e-mail) are redacted
+        as the event is read, so the queue, history, digest, incidents, logs, prompts and messages never see them."""
+        return redact_value(value) if value else value  # type: ignore[return-value]
 
     @field_validator("created", mode="after")
     @classmethod

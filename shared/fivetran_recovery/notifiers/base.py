@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
+
+from fivetran_recovery.redaction import redact, redact_value
 
 NoticeKind = Literal[
     "approval_request", "monitor", "escalation", "summary", "owner_action", "blocked", "decision", "ticket"
@@ -26,6 +28,16 @@ class Notice(BaseModel):
     link: str | None = Field(None, repr=False, description="e.g. a Connect Card URI for the owner; not logged")
     facts: dict[str, str] = Field(default_factory=dict)
     channel: str | None = None
+
+    @model_validator(mode="after")
+    def _redacted(self) -> Notice:
+        """Every text a channel shows is redacted here, once for all channels (the link is the owner's own)."""
+        self.title, self.summary = redact(self.title), redact(self.summary)
+        self.rca = redact_value(self.rca)  # type: ignore[assignment]
+        self.planned_actions = [redact(a) for a in self.planned_actions]
+        self.reasons = [redact(r) for r in self.reasons]
+        self.facts = {k: redact(v) for k, v in self.facts.items()}
+        return self
 
     def plain_text(self) -> str:
         """The notice as plain text (tickets, console, e-mail)."""

@@ -18,6 +18,7 @@ from fivetran_recovery.rca.history import RecentHistory
 from fivetran_recovery.rca.redaction import redact
 from fivetran_recovery.rca.signatures import ALL_SIGNATURES, TASK_TYPES, Signature
 from fivetran_recovery.rca.summaries import summarise
+from fivetran_recovery.redaction import clip
 
 HEAD_CHARS = 2_500  # long inputs (stack traces): scan the head, the tail and the lines that name errors
 TAIL_CHARS = 1_500
@@ -201,7 +202,7 @@ def _unknown(text: str, status: str, source: str, weak: list[Evidence] | None = 
             evidence=evidence,
             summary=summarise(Category.SOURCE_API_LIMIT, "rate_limit", True, "Fivetran rescheduled the sync"),
         )
-    snippet = redact(" ".join(text.split())[:160])
+    snippet = clip(" ".join(text.split()), 160)
     evidence = [*(weak or []), Evidence(source=source, detail=f"no known error family in: '{snippet}'")]
     return Diagnosis(
         category=Category.UNKNOWN,

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from fivetran_recovery.models.webhook import WebhookEvent
 from fivetran_recovery.rca.redaction import redact
+from fivetran_recovery.redaction import clip
 
 DEFAULT_MAX_CHARS = 12_000
 MIN_PIECE_CHARS = 400
@@ -257,7 +258,7 @@ def describe_history(history: Iterable[Any], *, limit: int = HISTORY_LIMIT) -> s
         when = row.get("created") or row.get("time_stamp") or row.get("at") or ""
         reason = data.get("reason") or data.get("message") or row.get("reason") or ""
         outcomes.append(status)
-        lines.append(f"{when} {status} {str(reason)[:200]}".strip())
+        lines.append(f"{when} {status} {clip(str(reason), 200)}".strip())
     failures = sum(1 for o in outcomes if o.upper() in {"FAILURE", "FAILURE_WITH_TASK", "FAILED", "SEVERE"})
     header = f"last {len(rows)} events: {failures} failures; outcomes oldest->newest: {', '.join(outcomes)}"
     return redact("\n".join([header, *lines]))

@@ -16,6 +16,7 @@ from fivetran_recovery.playbooks.schema import Action, Precondition
 from fivetran_recovery.policy.dry_run import resolve_step
 from fivetran_recovery.policy.human import parse_time, recent_human_change
 from fivetran_recovery.recovery_sql.execution import plan_previews
+from fivetran_recovery.redaction import clip
 from fivetran_recovery.remediation.actions import (
     ActionExecutor,
     StepResult,
@@ -270,6 +271,6 @@ class RemediationService:
 
     def _audit_failure(self, workflow: dict[str, Any], step: PlanStep, exc: Exception) -> None:
         try:
-            self._audit(workflow, step, "action_failed", {"error": type(exc).__name__, "message": str(exc)[:500]})
+            self._audit(workflow, step, "action_failed", {"error": type(exc).__name__, "message": clip(str(exc), 500)})
         except Exception:  # the original error matters more
             logger.exception("could not audit a failed action")

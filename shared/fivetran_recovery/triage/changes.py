@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from fivetran_recovery.models.diagnosis import Diagnosis
 from fivetran_recovery.models.incident import Incident, IncidentStatus, new_incident_id
 from fivetran_recovery.models.webhook import WebhookEvent
+from fivetran_recovery.redaction import clip
 from fivetran_recovery.stores.base import DigestEntry, DigestKind
 from fivetran_recovery.triage.fingerprint import signature, table_of
 from fivetran_recovery.triage.policy import TriagePolicy
@@ -148,7 +149,7 @@ def digest_entry(
     incident: Incident | None = None,
     rule: str | None = None,
 ) -> DigestEntry:
-    reason = str((event.data or {}).get("reason") or "")[:500]
+    reason = clip(str((event.data or {}).get("reason") or ""), 500)
     return DigestEntry(
         at=event.created,
         kind=kind,
