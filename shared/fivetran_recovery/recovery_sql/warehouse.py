@@ -54,6 +54,18 @@ class DuckDBWarehouse:
         finally:
             con.close()
 
+    def insert_rows(self, table: Any, names: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Bulk insert (the DuckDB copy a draft is proven on); names are checked identifiers."""
+        from fivetran_recovery.recovery_sql.identifiers import check_ident
+
+        columns = ", ".join(f'"{check_ident(n)}"' for n in names)
+        marks = ", ".join("?" for _ in names)
+        con = self._connect()
+        try:
+            con.executemany(f'INSERT INTO "{table.schema}"."{table.table}" ({columns}) VALUES ({marks})', rows)
+        finally:
+            con.close()
+
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         con = self._connect()
         try:
