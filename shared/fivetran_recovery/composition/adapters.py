@@ -105,7 +105,8 @@ class Adapters:
     def ledger(self) -> Any:
         from fivetran_recovery.remediation.ledger import StepLedger
 
-        return self._get("ledger", lambda: StepLedger(self.table(self.settings.idempotency_table), clock=self.clock))
+        return self._get("ledger", lambda: StepLedger(self.table(self.settings.idempotency_table), clock=self.clock,
+                                                      lease_seconds=self.settings.step_lease_seconds))
 
     @property
     def history(self) -> Any:

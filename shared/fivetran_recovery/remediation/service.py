@@ -24,6 +24,7 @@ from fivetran_recovery.remediation.actions import (
     is_repeatable,
     snapshot,
 )
+from fivetran_recovery.remediation.journal import Journal, own_writes
 from fivetran_recovery.remediation.ledger import StepLedger, step_key
 from fivetran_recovery.settings import Settings
 from fivetran_recovery.stores.base import HistoryStore
@@ -139,16 +140,17 @@ class RemediationService:
             logger.warning("history unavailable", extra={"error": type(exc).__name__})
             records = []
         events = [{"event": r.event, "created": r.at.isoformat()} for r in records]
-        own = [
-            r.detail.get("action")
-            for r in self.audit.recent(workflow["connection_id"], limit=100)
-            if r.kind == "action" and r.detail.get("calls") and (parse_time(r.recorded_at) or now) >= now - window
-        ]
+        recent = [r for r in self.audit.recent(workflow["connection_id"], limit=100)
+                  if (parse_time(r.recorded_at) or now) >= now - window]
+        own = own_writes(recent)
         state = {"paused": connection.paused}
         return recent_human_change(state, events, now=now, window=window, own_actions=own, we_paused=we_paused)
 
     # -- step ----------------------------------------------------------------------------------------------
     def step(self, workflow: dict[str, Any]) -> dict[str, Any]:
+        """One playbook step, exactly once. A Fivetran write is written ahead (intent, then the call, then the
+        outcome); after an error that may have acted, or an earlier invocation's crash, Fivetran's state is read
+        back before anything is repeated (journal.py)."""
         index = int(workflow["cursor"]["index"])
         step = PlanStep.model_validate(workflow["plan"]["steps"][index])
         approval = self._check_policy(workflow, step)
@@ -158,27 +160,37 @@ class RemediationService:
                 raise StepUnresolved(f"step {step.index} ({step.action}) is unresolved: {step.unresolved}")
             step = resolved  # completed by the approver's recorded resolution
         key = step_key(workflow["incident_id"], index)
-        done = self.ledger.claim(key, repeatable=is_repeatable(step))
-        if done is not None:
+        journal = self._journal(workflow, step, key)
+        claim = self.ledger.acquire(key)
+        if claim.state == "completed":
             logger.info(
                 "step already done; not acting again", extra={"step": index, "incident": workflow["incident_id"]}
             )
-            return {**done, "index": index, "replayed": True}
+            journal.ensure_outcome(claim.result or {})
+            return {**(claim.result or {}), "index": index, "replayed": True}
+        if claim.state == "stale":  # an earlier invocation claimed it and died: what did it do?
+            settled = journal.settle_stale(claim, repeatable=is_repeatable(step))
+            if settled is not None:
+                return {**settled.as_dict(), "index": index, "action": step.action}
         try:
-            result = self._act(workflow, step, approval, key)
-        except FivetranError as exc:
-            if exc.status is not None and not self.ledger.is_complete(key):  # Fivetran refused: it did not act
-                self.ledger.release(key)
-            self._audit_failure(workflow, step, exc)
-            raise
+            result = self._act(workflow, step, approval, key, journal)
         except Exception as exc:
-            if not self.ledger.is_complete(key):  # failed before acting (or the action itself was refused)
+            if self.ledger.is_complete(key):  # it acted and is recorded; a later write failed
+                self._audit_failure(workflow, step, exc)
+                raise
+            settled = journal.after_error(exc, repeatable=is_repeatable(step)) if journal.intended else None
+            if settled is None:  # failed before acting, or Fivetran refused: nothing happened, a retry may act
                 self.ledger.release(key)
-            self._audit_failure(workflow, step, exc)
-            raise
+                self._audit_failure(workflow, step, exc)
+                raise
+            result = settled
         if result.status != "done":  # blocked or skipped: record the outcome so a retry does not re-decide
             self.ledger.complete(key, {**result.as_dict(), "index": index, "action": step.action})
         return {**result.as_dict(), "index": index, "action": step.action}
+
+    def _journal(self, workflow: dict[str, Any], step: PlanStep, key: str) -> Journal:
+        return Journal(workflow=workflow, step=step, key=key, audit=self.audit, ledger=self.ledger,
+                       fivetran=self.fivetran, actor=ACTOR)
 
     def _check_policy(self, workflow: dict[str, Any], step: PlanStep) -> dict[str, Any] | None:
         """Refuse any write the decision does not allow; for gated steps, the stored approval must agree."""
@@ -196,7 +208,8 @@ class RemediationService:
             raise PolicyViolation(f"step {step.index} ({step.action}) needs an approval that is not on record")
         return stored
 
-    def _act(self, workflow: dict[str, Any], step: PlanStep, approval: dict[str, Any] | None, key: str) -> StepResult:
+    def _act(self, workflow: dict[str, Any], step: PlanStep, approval: dict[str, Any] | None, key: str,
+             journal: Journal) -> StepResult:
         action = Action(step.action)
         fivetran_write = step.writes and action is not Action.RUN_RECOVERY_SQL
         needs_state = fivetran_write or step.when != "always" or action is Action.WAIT
@@ -222,6 +235,8 @@ class RemediationService:
             clock=self.clock,
             wait_scale=self.config.step_wait_scale,
         )
+        if fivetran_write:
+            journal.intend(snapshot(connection))  # before the call: what we are about to do, and the state
         result = executor.run(step, workflow, connection)
         # From here on the action has happened: nothing below may let a retry act again.
         self.ledger.complete(key, {**result.as_dict(), "index": step.index, "action": step.action})
@@ -240,6 +255,7 @@ class RemediationService:
                 | {"response": result.response},
                 "approval_id": (approval or {}).get("approval_id"),
                 "approved_by": (approval or {}).get("decided_by"),
+                **journal.outcome_fields("applied"),
             },
         )
         return result
