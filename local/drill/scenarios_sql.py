@@ -70,6 +70,9 @@ def approve_and_run(stack: LocalStack, incident_id: str) -> dict[str, Any]:
         lambda: (d := stack.describe(arn)) and d["status"] != "RUNNING" and d, timeout=TIMEOUT,
         what=f"the workflow of {incident_id}")
     records = [r for r in steps.audit_records(stack) if r["incident_id"] == incident_id]
+    mirrored = stack.warehouse.scalar(
+        "SELECT COUNT(*) FROM fivetran_recovery.fivetran_recovery_audit WHERE incident_id = "
+        f"'{incident_id.replace(chr(39), '')}'")
     action = next((json.loads(r["detail_json"]) for r in records if r["kind"] == "action"), {})
     response = (action.get("result") or {}).get("response") or {}
     return {
@@ -79,6 +82,8 @@ def approve_and_run(stack: LocalStack, incident_id: str) -> dict[str, Any]:
         "outcome": json.loads(described.get("output") or "{}").get("outcome"),
         "response": response,
         "step_status": (action.get("result") or {}).get("status"),
+        "mirrored": int(mirrored or 0),
+        "records": len(records),
     }
 
 
@@ -91,6 +96,7 @@ def _report(result: ScenarioResult, ran: dict[str, Any], extra_checks: dict[str,
         "backup taken": bool(response.get("backup")) or response.get("template") == "compatibility_view",
         "checks passed": bool(checks) and all(c["passed"] for c in checks.values()),
         "workflow succeeded": ran["status"] == "SUCCEEDED" and ran["step_status"] == "done",
+        "audit mirrored to the warehouse": ran["mirrored"] > 0 and ran["mirrored"] == ran["records"],
         **extra_checks,
     }
     result.details = {

@@ -26,7 +26,7 @@ def test_given_the_template_then_warehouse_wiring_is_conditional_and_least_privi
             users.append(logical_id)
         if "redshift:GetClusterCredentials" in text:
             assert "dbuser:${RedshiftClusterId}/${RedshiftDbUser}" in text and '"*"' not in text
-    assert sorted(users) == ["RemediateFunctionRole", "VerifyFunctionRole"]
+    assert sorted(users) == ["NotifyFunctionRole", "RemediateFunctionRole", "VerifyFunctionRole"]
     layers = json.dumps(resources["RemediateFunction"]["Properties"]["Layers"])
     assert layer in layers and "CoreLayer" in layers and "WarehouseEnabled" in layers
     env = cfn["Resources"]["DiagnoseFunction"]["Properties"]["Environment"]["Variables"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fivetran_recovery.composition.adapters import Adapters
 from fivetran_recovery.composition.approve import approval_service
+from fivetran_recovery.recovery_sql.audit_mirror import audit_mirror_for
 from fivetran_recovery.workflow.notify import NotifyService
 
 
@@ -15,4 +16,5 @@ def notify_service(adapters: Adapters) -> NotifyService:
         audit=adapters.audit,
         dispatcher=adapters.dispatcher,
         clock=adapters.clock,
+        audit_mirror=audit_mirror_for(adapters.warehouse, adapters.config.audit_mirror_schema),
     )

@@ -50,6 +50,8 @@ class RecoveryConfig(BaseModel):
     warehouse_dialect: str = Field("snowflake", alias="WAREHOUSE_DIALECT")
     warehouse_url: str | None = Field(None, alias="WAREHOUSE_URL")
     warehouse_secret_id: str | None = Field(None, alias="WAREHOUSE_SECRET_ID")  # the deployed adapter's credentials
+    # The schema (BigQuery: dataset) of the warehouse's copy of the audit trail; empty: no mirror.
+    audit_mirror_schema: str = Field("fivetran_recovery", alias="AUDIT_MIRROR_SCHEMA")
     step_wait_scale: float = Field(1.0, alias="STEP_WAIT_SCALE", ge=0.0, le=1.0)
     lock_ttl_seconds: int = Field(2 * 24 * 3600, alias="WORKFLOW_LOCK_TTL_SECONDS", gt=0)
     connection_policies: dict[str, ConnectionPolicy] = Field(default_factory=dict, alias="CONNECTION_POLICIES")

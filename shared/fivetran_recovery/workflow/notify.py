@@ -3,6 +3,7 @@ approval_timeout, failure_branch, escalation, closed (the post-incident summary)
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from fivetran_recovery.notifiers import Dispatcher
     from fivetran_recovery.workflow.records import WorkflowRecords
 
+logger = logging.getLogger(__name__)
 ACTOR = "notify"
 FINAL_STATUS = {
     "verified": "recovered",
@@ -44,6 +46,7 @@ class NotifyService:
     audit: AuditLog
     dispatcher: Dispatcher
     clock: Callable[[], datetime]
+    audit_mirror: Callable[[list[Any]], int] | None = None  # the warehouse's copy of the audit trail
 
     def handle(self, event: dict[str, Any]) -> dict[str, Any]:
         kind = event.get("kind")
@@ -191,4 +194,14 @@ class NotifyService:
         status = FINAL_STATUS.get(outcome, "escalated")
         if outcome != "verified":  # verify already moved a verified incident to recovered
             self.records.set_status(workflow["incident_id"], status, summary["outcome_text"])
-        return {"outcome": outcome, "summary": summary}
+        return {"outcome": outcome, "summary": summary, **self._mirror(workflow["incident_id"])}
+
+    def _mirror(self, incident_id: str) -> dict[str, Any]:
+        """The incident's records into the warehouse's audit table (idempotent; never fails the close)."""
+        if self.audit_mirror is None:
+            return {}
+        try:
+            return {"audit_mirrored": self.audit_mirror(list(self.audit.for_incident(incident_id)))}
+        except Exception as exc:
+            logger.warning("audit mirror failed", extra={"error": type(exc).__name__, "incident": incident_id})
+            return {"audit_mirror_error": type(exc).__name__}
