@@ -40,17 +40,56 @@ def test_given_steady_successful_syncs_when_assessed_then_low_risk():
     rows = [r for i in range(8) for r in _sync_rows("steady", i, 10, "SUCCESSFUL")]
     [assessment] = assess_connections(syncs_from_log(read_log_rows(_jsonl(rows))), now=T0 + timedelta(hours=9))
     assert assessment.level == "low" and assessment.risk < 0.2
-    assert assessment.signals["failure_rate"] == 0
+    assert assessment.signals["failure_runs_7d"] == 0 and assessment.lead_time_hours is None
 
 
-def test_given_latency_creeping_up_with_retries_when_assessed_then_high_risk_before_any_failure():
-    durations = [10, 10, 11, 10, 10, 25, 40, 60]
-    rows = [r for i, d in enumerate(durations) for r in _sync_rows("creep", i, d, "SUCCESSFUL", retries=i // 3)]
-    [assessment] = assess_connections(syncs_from_log(read_log_rows(_jsonl(rows))))
-    assert assessment.signals["consecutive_failures"] == 0
-    assert assessment.signals["duration_trend"] > 3
+def test_given_durations_growing_day_over_day_when_assessed_then_high_with_the_trend_as_reason():
+    durations = [10.0] * 72 + [10.0 * 1.6 ** ((i + 1) / 24) for i in range(72)]  # steady 3 days, then +60%/day
+    rows = [r for i, d in enumerate(durations) for r in _sync_rows("growing", i, d, "SUCCESSFUL")]
+    [assessment] = assess_connections(syncs_from_log(read_log_rows(_jsonl(rows))), now=T0 + timedelta(hours=145))
     assert assessment.level == "high", assessment
-    assert any("latency" in reason for reason in assessment.reasons)
+    assert assessment.kind == "growth" and "sync durations up" in assessment.reasons[0]
+    assert assessment.lead_time_hours is not None and assessment.lead_time_hours > 0
+
+
+def test_given_a_spike_that_fades_when_assessed_then_not_high():
+    durations = [10.0] * 140 + [45.0, 50.0, 12.0, 10.0]
+    rows = [r for i, d in enumerate(durations) for r in _sync_rows("spiky", i, d, "SUCCESSFUL")]
+    [assessment] = assess_connections(syncs_from_log(read_log_rows(_jsonl(rows))), now=T0 + timedelta(hours=145))
+    assert assessment.level == "low", assessment
+
+
+def test_given_retries_climbing_and_reschedules_when_assessed_then_quota_with_a_short_lead():
+    rows = [r for i in range(96) for r in _sync_rows("quota", i, 10, "SUCCESSFUL", retries=int(i == 50))]
+    rows += [r for i, n in enumerate((2, 4, 6)) for r in _sync_rows("quota", 96 + i, 12, "SUCCESSFUL", retries=n)]
+    rows += [r for i in range(2) for r in _sync_rows("quota", 99 + i, 1, "RESCHEDULED", "waiting for API quota")]
+    [assessment] = assess_connections(syncs_from_log(read_log_rows(_jsonl(rows))), now=T0 + timedelta(hours=102))
+    assert assessment.level == "high" and assessment.kind == "quota", assessment
+    assert "rescheduled" in assessment.reasons[0] and assessment.lead_time_hours <= 6
+
+
+def test_given_twelve_reschedules_and_no_success_when_assessed_then_high():
+    rows = [r for i in range(12) for r in _sync_rows("stuck", i, 1, "RESCHEDULED", "waiting for API quota")]
+    [assessment] = assess_connections(syncs_from_log(read_log_rows(_jsonl(rows))), now=T0 + timedelta(hours=13))
+    assert assessment.level == "high" and assessment.risk > 0.9, assessment
+
+
+def test_given_a_connection_long_past_its_last_success_when_assessed_then_high_and_stale():
+    rows = [r for i in range(5) for r in _sync_rows("stale", i * 24, 10, "SUCCESSFUL")]
+    [assessment] = assess_connections(syncs_from_log(read_log_rows(_jsonl(rows))), now=T0 + timedelta(hours=43_614))
+    assert assessment.level == "high" and assessment.kind == "stale"
+    assert "43,5" in assessment.reasons[0] and assessment.lead_time_hours == 0
+
+
+def test_given_a_warned_credential_expiry_when_assessed_then_the_lead_time_is_the_stated_date():
+    expiry = (T0 + timedelta(hours=130)).date().isoformat()  # that day starts 20 h after now
+    rows = [r for i in range(100) for r in _sync_rows("oauth", i, 10, "SUCCESSFUL")]
+    rows.append({"id": "w", "time_stamp": (T0 + timedelta(hours=99, minutes=2)).isoformat(), "connection_id": "oauth",
+                 "event": "WARNING", "message_event": "warning", "sync_id": "oauth-99",
+                 "message_data": json.dumps({"type": "oauth_token_expiring", "message": f"Token expires on {expiry}."})})
+    [assessment] = assess_connections(syncs_from_log(read_log_rows(_jsonl(rows))), now=T0 + timedelta(hours=100))
+    assert assessment.kind == "credential" and assessment.level == "high", assessment
+    assert 0 < assessment.lead_time_hours <= 24 and expiry in assessment.reasons[0]
 
 
 def test_given_repeated_failures_when_ranked_then_failing_connection_comes_first():
@@ -65,7 +104,7 @@ def test_given_priority_first_flush_reschedules_when_assessed_then_not_counted_a
     reason = "We have rescheduled the connection to force flush data. This is intended behavior."
     rows = [r for i in range(6) for r in _sync_rows("flush", i, 10, "RESCHEDULED" if i % 2 else "SUCCESSFUL", reason)]
     [assessment] = assess_connections(syncs_from_log(read_log_rows(_jsonl(rows))))
-    assert assessment.signals["reschedules"] == 0 and assessment.level == "low"
+    assert assessment.signals["reschedules_24h"] == 0 and assessment.level == "low"
 
 
 def test_given_fivetrans_own_seed_csv_when_read_then_every_connection_is_assessed():
@@ -93,7 +132,10 @@ def test_given_cli_when_run_on_seed_then_one_json_line_per_connection(tmp_path):
         capture_output=True, text=True, check=True, timeout=60,
     )
     lines = [json.loads(line) for line in completed.stdout.splitlines()]
-    assert lines and all({"connection_id", "risk", "level", "reasons", "signals"} <= set(line) for line in lines)
+    assert lines and all({"connection_id", "risk", "level", "reasons", "signals", "lead_time_hours"} <= set(line)
+                         for line in lines)
+    stale = next(line for line in lines if line["connection_id"] == "this_connection")
+    assert stale["level"] == "high" and stale["lead_time_hours"] == 0
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": 1}\n')
     failed = subprocess.run([sys.executable, "-m", "local.cli", "predict", "--log", str(bad)],

@@ -209,7 +209,10 @@ class LogReader:
                 yield row
 
     def _header(self, reader: Any, start: int) -> tuple[int, dict[str, int]]:
-        header = [c.strip().strip('"').lower() for c in next(reader)]
+        try:
+            header = [c.strip().strip('"').lower() for c in next(reader)]
+        except csv.Error as exc:
+            raise LogRowError(f"{self.source}:{start}: not CSV ({exc})") from None
         present = set(header) | ({"connection_id"} if "connector_id" in header else set())
         missing = [c for c in REQUIRED_COLUMNS if c not in present]
         if missing:
@@ -230,7 +233,13 @@ class LogReader:
         i_me, i_md, i_sync, i_alt = index["message_event"], index["message_data"], index.get("sync_id"), \
             index.get("connector_id")
         loads, decode, until, parse = json.loads, decode_message_data, self.until, None
-        for values in reader:
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise LogRowError(f"{self._where(reader, start)}: not CSV ({exc})") from None
             if len(values) != width:
                 if not values or values == [""]:
                     continue

@@ -1,31 +1,40 @@
-"""Risk of the next sync failing, from signals a data engineer would look at, each explained in a reason.
+"""Risk that a connection's syncs fail in the next 24 hours, each part explained, with a lead-time estimate.
 
-The score is a logistic of weighted signals; the weights are set by hand from the failure modes in
-DESIGN.md (repeated failures, latency creeping up before a failure, retries piling up, long silence) and are
-documented here rather than learned: there is no labelled outcome data yet to fit them to.
+Each failure mechanism a data engineer knows has its own evidence score, a log-odds set by hand from the mechanism
+(documented beside each): a long time since the last success, source quota running out (retries over their
+baseline and climbing, reschedules), data growth (durations trending up day over day after seasonal adjustment),
+the destination slowing (write time per row trending up), warnings of any kind above their own rate, an expiring
+credential, failures clustering, and the background chance that grows with the number of syncs a day.
+
+The parts are combined by a logistic whose weights were fitted offline (bench/offline/predict_fit.py, plain Python,
+generated fleets whose seeds the backtest does not report) and ship as plain numbers in coefficients.json; every
+weight is >= 0, so evidence can only raise the risk, and each reason's share is its weight times its evidence.
+Without that file the parts combine by hand as a noisy-OR, 1 - prod(1 - p_i). A stalled connection (no success for
+many intervals) is never scored below its stale evidence. Deterministic; no runtime dependency.
 """
 
 from __future__ import annotations
 
+import json
 import math
-import statistics
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
 
+from fivetran_recovery.prediction.features import HARMLESS_KINDS, Profile, profile
 from fivetran_recovery.prediction.syncs import SyncRecord
 
-WINDOW = 10
-WEIGHTS = {
-    "bias": -3.0,
-    "failure_rate": 3.0,
-    "consecutive_failures": 0.9,
-    "duration_trend": 1.6,
-    "retry_warnings": 0.35,
-    "reschedules": 0.4,
-}
-LEVELS = ((0.7, "high"), (0.4, "medium"), (0.0, "low"))
+LEVELS = ((0.5, "high"), (0.25, "medium"), (0.0, "low"))
+BACKGROUND_PER_SYNC = 0.001  # failures with no precursor, per sync (a fleet-wide rate; measure your own from the LOG)
+# Median hours from a true `high` flag to the failure, per leading reason, measured by bench/predict_backtest.py on
+# its tuning seeds 7,8 (quota, growth, credential without a stated date, warnings, clustering); the others are
+# rarely the leading reason there and keep a conservative guess. Used when the evidence gives no date of its own.
+LEAD_HOURS = {"stale": 0.0, "failing": 0.0, "quota": 4.5, "slowdown": 12.0, "growth": 5.0, "destination": 12.0,
+              "warnings": 11.0, "credential": 11.0, "clustering": 4.0, "background": 24.0}
 
 
 class RiskAssessment(BaseModel):
@@ -34,75 +43,240 @@ class RiskAssessment(BaseModel):
     level: str
     reasons: list[str]
     signals: dict[str, float | int | str | None]
+    kind: str | None = None  # the leading mechanism: stale, quota, growth, destination, warnings, credential, ...
+    lead_time_hours: float | None = None  # estimated hours until the failure, when the risk is not low
 
 
-def _duration_trend(records: list[SyncRecord]) -> float | None:
-    """Recent mean duration over the median of the ones before (1.0 = steady); None without enough data."""
-    durations = [d for d in (r.duration_seconds for r in records) if d is not None]
-    if len(durations) < 5:
+@dataclass
+class Part:
+    kind: str
+    z: float  # log-odds of a failure in 24 h from this evidence alone
+    reason: str
+    lead_hours: float | None = None
+
+    @property
+    def p(self) -> float:
+        return _sigmoid(self.z)
+
+
+NO_SIGNS = "no warning signs against its own baseline"
+OVERRIDES = frozenset({"stale", "failing"})  # states, not precursors: outside the fit (the backtest scores only
+# connections healthy at the cut), they set a floor under the risk
+FLOOR = -3.0  # log-odds where evidence starts to count fully (p = 0.05)
+WEAK = -6.0  # below this (p < 0.0025) it counts as none
+COEFFICIENTS = Path(__file__).with_name("coefficients.json")
+
+
+def level_of(risk: float) -> str:
+    return next(name for floor, name in LEVELS if risk >= floor)
+
+
+def _sigmoid(z: float) -> float:
+    return 1 / (1 + math.exp(-max(min(z, 30), -30)))
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1 - p))
+
+
+def _stale(pr: Profile) -> Part | None:
+    """No success for many intervals: the connection is broken or stalled, whatever its last sync said."""
+    interval = max(pr.interval_hours or 24.0, 0.25)
+    if pr.hours_since_success is None:
+        if pr.reschedules_without_success >= 2 or pr.consecutive_failures:
+            n = pr.reschedules_without_success + pr.consecutive_failures
+            return Part("stale", -1 + 0.8 * n, f"no successful sync in the log; {n} syncs since rescheduled "
+                        "or failed", 0.0)
         return None
-    recent, baseline = durations[-3:], durations[:-3]
-    base = statistics.median(baseline)
-    return round(statistics.fmean(recent) / base, 3) if base > 0 else None
+    overdue = pr.hours_since_success / interval
+    if overdue < 3 or pr.hours_since_success < 6:
+        return None
+    return Part("stale", -2.2 + 1.3 * math.log(overdue), f"no successful sync for {pr.hours_since_success:,.0f} h "
+                f"(it syncs every {interval:g} h)", 0.0)
 
 
-def _consecutive_failures(records: list[SyncRecord]) -> int:
-    count = 0
-    for record in reversed(records):
-        if record.rescheduled or (record.status is None and not record.severe):  # rescheduled, or still running
+def _failing(pr: Profile) -> Part | None:
+    """Already failing: the next sync on the same cause fails too, unless something changes."""
+    if not pr.consecutive_failures:
+        return None
+    n = pr.consecutive_failures
+    return Part("failing", 0.5 + 1.0 * min(n, 4), f"the last {n} sync(s) failed in a row", 0.0)
+
+
+def _quota(pr: Profile) -> Part:
+    """Source quota: retries per sync well over their own baseline and climbing; non-flush reschedules."""
+    ratio = (pr.retries_recent + 0.3) / (pr.retries_before + 0.3)
+    extra = pr.reschedules_recent - pr.reschedules_before_per_day
+    z = -4.4 + 1.4 * max(0.0, math.log2(ratio)) + 1.0 * min(max(extra, 0.0), 4) + 0.7 * pr.retries_rising
+    z += 0.6 * min(pr.reschedules_without_success, 4)
+    parts = []
+    if ratio >= 2:
+        parts.append(f"{pr.retries_recent:.1f} API retries per sync, {ratio:.1f}x its usual "
+                     f"{pr.retries_before:.1f}{' and rising' if pr.retries_rising else ''}")
+    if pr.reschedules_recent:
+        parts.append(f"{pr.reschedules_recent} syncs rescheduled in 24 h for source quota "
+                     f"(usually {pr.reschedules_before_per_day:.1f}/day)")
+    lead = 3.0 if pr.reschedules_recent else LEAD_HOURS["quota"]
+    return Part("quota", z, "source quota running out: " + "; ".join(parts or ["retries up"]), lead)
+
+
+def _trend(kind: str, label: str, level: float | None, slope: float | None, days: float,
+           extra: str = "") -> Part | None:
+    """A time growing day over day, seasonally adjusted: sustained growth, not a spike that fades."""
+    if slope is None or level is None or days < 3:
+        return None
+    z = -4.0 + 4.0 * max(slope, 0.0) + 3.0 * max(level, 0.0) + 6.0 * max(min(slope, level), 0.0)
+    reason = (f"{label} up {math.expm1(slope):.0%} a day over {min(days, 6):.0f} days (against the same hours on "
+              f"earlier days); the last 24 h run {math.exp(level):.1f}x the usual{extra}")
+    return Part(kind, z, reason, LEAD_HOURS[kind])
+
+
+def _growth(pr: Profile) -> Part | None:
+    extra = ""
+    if pr.volume_slope is not None and pr.volume_level is not None and pr.volume_slope > 0.05:
+        extra = f", rows per sync up {math.expm1(pr.volume_slope):.0%} a day ({math.exp(pr.volume_level):.1f}x)"
+    return _trend("growth", "sync durations", pr.duration_level, pr.duration_slope, pr.days_of_history, extra)
+
+
+def _slowdown(pr: Profile) -> Part | None:
+    """Syncs taking longer per row than at the same hours before (replication lag, a slow source): a level
+    shift that has lasted the day, even before it is a multi-day trend."""
+    level, slope = pr.per_row_level, pr.per_row_slope
+    if level is None:
+        return None
+    z = -5.0 + 3.5 * max(level, 0.0) + 3.0 * max(slope or 0.0, 0.0)
+    return Part("slowdown", z, f"syncs take {math.exp(level):.1f}x their usual time per row at these hours over the "
+                "last 24 h (source or replication slowing)", LEAD_HOURS["slowdown"])
+
+
+def _warnings(pr: Profile) -> Part | None:
+    """Any warning kind logged well above its own rate (harmless kinds and credential notices aside)."""
+    best: Part | None = None
+    for w in pr.warnings:
+        if w.kind in HARMLESS_KINDS or w.recent == 0 or w.kind == pr.credential_warning:
             continue
-        if not record.failed:
-            break
-        count += 1
-    return count
+        ratio = (w.recent + 0.5) / (w.per_day_before + 0.5)
+        z = -5.5 + 1.2 * math.log2(ratio) + 0.3 * min(w.recent, 8) + 2.0 * w.persistence
+        if best is None or z > best.z:
+            best = Part("warnings", z, f"warning `{w.kind}` logged {w.recent} times in 24 h, in {w.persistence:.0%} "
+                        f"of its syncs (usually {w.per_day_before:.1f}/day)", LEAD_HOURS["warnings"])
+    return best
 
 
-def assess_syncs(connection_id: str, records: list[SyncRecord], *, now: datetime | None = None) -> RiskAssessment:
-    recent = [r for r in records if r.status or r.started_at][-WINDOW:]
-    finished = [r for r in recent if r.status and not r.rescheduled]
-    failure_rate = sum(r.failed for r in finished) / len(finished) if finished else 0.0
-    consecutive = _consecutive_failures(recent)
-    trend = _duration_trend(recent)
-    retries = sum(r.retries for r in recent[-3:])
-    reschedules = sum(r.rescheduled for r in recent)
-    last_success = max((r.at for r in recent if r.status == "SUCCESSFUL" and r.at), default=None)
+def _credential(pr: Profile, now: datetime) -> Part | None:
+    if not pr.credential_warning:
+        return None
+    lead = LEAD_HOURS["credential"]
+    when = ""
+    if pr.credential_deadline:
+        lead = max((pr.credential_deadline - now).total_seconds() / 3600, 0.0)
+        when = f" on {pr.credential_deadline.date().isoformat()}"
+    p = 0.9 if lead <= 24 else 0.3 if lead <= 48 else 0.12  # the risk is for the next 24 h; the notice goes anyway
+    return Part("credential", _logit(p), f"Fivetran warns `{pr.credential_warning}`: the credential expires{when}; "
+                "a re-authorisation prevents the failure", lead)
 
-    z = WEIGHTS["bias"] + WEIGHTS["failure_rate"] * failure_rate
-    z += WEIGHTS["consecutive_failures"] * min(consecutive, 4)
-    z += WEIGHTS["duration_trend"] * max(0.0, min((trend or 1.0) - 1.0, 3.0))
-    z += WEIGHTS["retry_warnings"] * min(retries, 6) + WEIGHTS["reschedules"] * min(reschedules, 4)
-    risk = round(1 / (1 + math.exp(-z)), 3)
 
-    reasons = []
-    if consecutive:
-        reasons.append(f"last {consecutive} sync(s) failed in a row")
-    if failure_rate >= 0.2:
-        reasons.append(f"{failure_rate:.0%} of the last {len(finished)} finished syncs failed")
-    if trend and trend >= 1.5:
-        reasons.append(f"recent syncs take {trend:.1f}x their usual time (latency creeping up)")
-    if retries >= 2:
-        reasons.append(f"{retries} API call retries logged in the last 3 syncs")
-    if reschedules >= 2:
-        reasons.append(f"{reschedules} syncs rescheduled (source rate limits)")
-    if not reasons:
-        reasons.append("no warning signs in recent syncs")
-    level = next(name for floor, name in LEVELS if risk >= floor)
+def _clustering(pr: Profile) -> Part | None:
+    """Failures cluster: a connection that failed recently, more than once, is likelier to fail again."""
+    if not pr.failure_runs_7d:
+        return None
+    z = -3.8 + 0.5 * min(pr.failure_runs_7d, 5) + 1.0 * min(pr.failure_runs_48h, 3)
+    return Part("clustering", z, f"{pr.failure_runs_7d} separate failure(s) in 7 days"
+                + (f", the last {pr.hours_since_failure:.0f} h ago" if pr.hours_since_failure is not None else ""),
+                LEAD_HOURS["clustering"])
+
+
+def _background(pr: Profile) -> Part:
+    """Some failures have no precursor at all; their chance in 24 h grows with the number of syncs in 24 h."""
+    syncs_per_day = 24 / max(pr.interval_hours or 24.0, 0.25)
+    p = 1 - (1 - BACKGROUND_PER_SYNC) ** syncs_per_day
+    return Part("background", _logit(p), f"{syncs_per_day:.0f} syncs a day, each with a small chance of an "
+                "unforeseeable failure", LEAD_HOURS["background"])
+
+
+def parts_of(pr: Profile, now: datetime) -> list[Part]:
+    """Every mechanism's evidence as of now, strongest first (stale only when the connection is stalled)."""
+    parts = [_stale(pr), _failing(pr), _quota(pr), _growth(pr), _slowdown(pr),
+             _trend("destination", "warehouse write time per row", pr.write_level, pr.write_slope,
+                    pr.days_of_history),
+             _warnings(pr), _credential(pr, now), _clustering(pr), _background(pr)]
+    return sorted((p for p in parts if p), key=lambda p: -p.z)
+
+
+def features(parts: list[Part]) -> dict[str, float]:
+    """What the fitted combination reads: each part's evidence, piecewise linear in its log-odds (a weak slope
+    from WEAK to FLOOR, its own slope above FLOOR), so strong evidence is not diluted by the common weak kind."""
+    out: dict[str, float] = {}
+    for p in parts:
+        if p.kind == "background":
+            out[p.kind] = p.z
+        elif p.kind not in OVERRIDES:
+            out[p.kind] = max(p.z - FLOOR, 0.0)
+            out[p.kind + "_weak"] = min(max(p.z - WEAK, 0.0), FLOOR - WEAK)
+    return out
+
+
+def load_coefficients(path: Path = COEFFICIENTS) -> dict[str, Any] | None:
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def combine(parts: list[Part], coefficients: dict[str, Any] | None) -> tuple[float, list[tuple[Part, float]]]:
+    """(risk, parts with their share, largest first). Fitted logistic if coefficients are given, else noisy-OR."""
+    if coefficients is None:
+        keep = 1.0
+        for part in parts:
+            keep *= 1 - part.p
+        return 1 - keep, sorted(((p, p.p) for p in parts), key=lambda x: -x[1])
+    weights = coefficients["weights"]
+    shares = [(p, sum(weights.get(k, 0.0) * value for k, value in features([p]).items())) for p in parts]
+    risk = _sigmoid(coefficients["intercept"] + sum(share for _, share in shares))
+    for part in parts:  # a stalled or failing connection is never scored below that evidence
+        if part.kind in OVERRIDES and part.p > risk:
+            risk = part.p
+            shares.append((part, float("inf")))
+    return risk, sorted(shares, key=lambda x: -x[1])
+
+
+_COEFFICIENTS = load_coefficients()
+
+
+def _signals(pr: Profile) -> dict[str, float | int | str | None]:
+    def r(x: float | None, n: int = 3) -> float | None:
+        return round(x, n) if x is not None else None
+
+    return {
+        "syncs_seen": pr.syncs_seen, "interval_hours": r(pr.interval_hours, 2),
+        "hours_since_success": r(pr.hours_since_success, 2), "consecutive_failures": pr.consecutive_failures,
+        "reschedules_without_success": pr.reschedules_without_success, "failure_runs_7d": pr.failure_runs_7d,
+        "failure_runs_48h": pr.failure_runs_48h,
+        "reschedules_24h": pr.reschedules_recent, "retries_per_sync": r(pr.retries_recent),
+        "retries_per_sync_baseline": r(pr.retries_before), "duration_level": r(pr.duration_level),
+        "duration_slope_per_day": r(pr.duration_slope), "write_level": r(pr.write_level),
+        "write_slope_per_day": r(pr.write_slope), "volume_level": r(pr.volume_level),
+        "volume_slope_per_day": r(pr.volume_slope), "per_row_level": r(pr.per_row_level),
+        "days_of_history": r(pr.days_of_history, 2),
+        "credential_warning": pr.credential_warning,
+    }
+
+
+def assess_syncs(connection_id: str, records: list[SyncRecord], *, now: datetime | None = None,
+                 coefficients: dict[str, Any] | str | None = "shipped") -> RiskAssessment:
+    """Risk for one connection as of `now` (default: its last sync). `coefficients=None` uses the hand-made
+    noisy-OR (the backtest compares both)."""
+    if now is None:
+        now = max((r.at for r in records if r.at), default=None) or datetime.now().astimezone()
+    pr = profile(records, now)
+    parts = parts_of(pr, now)
+    risk, shares = combine(parts, _COEFFICIENTS if coefficients == "shipped" else coefficients)
+    risk = round(risk, 3)
+    level = level_of(risk)
+    shown = [p for p, share in shares if share > 0 and p.p >= 0.1 and p.kind != "background"]
+    reasons = [f"{p.reason} (p={p.p:.2f})" for p in shown] or [NO_SIGNS]
+    leading = shown[0] if shown and level != "low" else None
     return RiskAssessment(
-        connection_id=connection_id,
-        risk=risk,
-        level=level,
-        reasons=reasons,
-        signals={
-            "syncs_seen": len(recent),
-            "failure_rate": round(failure_rate, 3),
-            "consecutive_failures": consecutive,
-            "duration_trend": trend,
-            "retry_warnings": retries,
-            "reschedules": reschedules,
-            "last_success": last_success.isoformat() if last_success else None,
-            "hours_since_success": round((now - last_success).total_seconds() / 3600, 2)
-            if now and last_success else None,
-        },
+        connection_id=connection_id, risk=risk, level=level, reasons=reasons, signals=_signals(pr),
+        kind=leading.kind if leading else None,
+        lead_time_hours=round(leading.lead_hours, 1) if leading and leading.lead_hours is not None else None,
     )
 
 

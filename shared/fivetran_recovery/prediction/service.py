@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
-from fivetran_recovery.prediction.risk import RiskAssessment, assess_syncs
+from fivetran_recovery.prediction.risk import NO_SIGNS, RiskAssessment, assess_syncs, level_of
 from fivetran_recovery.prediction.schedule import advise_schedule
 from fivetran_recovery.prediction.syncs import SyncRecord
 from fivetran_recovery.stores.base import HistoryRecord, HistoryStore
@@ -50,15 +50,16 @@ def assess_connection(connection: Any, history: list[HistoryRecord], *, now: dat
     risk = assessment.risk
     if extra:
         risk = max(risk, 0.75 if status.tasks or status.setup_state == "broken" else 0.45)
-        reasons = [r for r in assessment.reasons if r != "no warning signs in recent syncs"] + extra
+        reasons = [r for r in assessment.reasons if r != NO_SIGNS] + extra
     else:
         reasons = assessment.reasons
     advice = advise_schedule(syncs, connection.sync_frequency)
     signals = {**assessment.signals, "warnings": len(status.warnings), "tasks": len(status.tasks),
                "schedule_advice": advice.model_dump_json() if advice else None}
-    level = "high" if risk >= 0.7 else "medium" if risk >= 0.4 else "low"
-    return RiskAssessment(connection_id=connection.id, risk=round(risk, 3), level=level, reasons=reasons,
-                          signals=signals)
+    level = level_of(risk)
+    return assessment.model_copy(update={"risk": round(risk, 3), "level": level, "reasons": reasons,
+                                         "signals": signals, "kind": assessment.kind or ("fivetran_status" if extra
+                                                                                         else None)})
 
 
 class PredictService:

@@ -35,6 +35,7 @@ class SyncRecord:
     write_seconds: float = 0.0
     warning_types: dict[str, int] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
+    warning_messages: list[str] = field(default_factory=list)
     _status_at: datetime | None = None
     _open_writes: dict[str, list] | None = None
 
@@ -118,6 +119,8 @@ def apply_row(record: SyncRecord, row: LogRow) -> None:
         record.warning_types[kind_name] = record.warning_types.get(kind_name, 0) + 1
         if kind_name == "retry_api_call":
             record.retries += 1
+        elif data.get("message") and len(record.warning_messages) < MAX_MESSAGES:
+            record.warning_messages.append(str(data["message"])[:300])
 
 
 class SyncBuilder:
