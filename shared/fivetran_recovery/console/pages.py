@@ -4,7 +4,7 @@ a page without a session redirects to the sign-in form, a POST without one (or w
 from __future__ import annotations
 
 import re
-from importlib import resources
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote
 
@@ -20,6 +20,7 @@ from fivetran_recovery.console.html import esc, message, page, sign_in_form, url
 
 router = Router()
 HTML = "text/html; charset=utf-8"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC = {"console.css": "text/css; charset=utf-8", "console.js": "text/javascript; charset=utf-8"}
 _TABLE_LINE = re.compile(r"^\s*([^:\s]+)\s*:\s*(.+)$")
 
@@ -74,7 +75,7 @@ def console_root():
 def static_file(name: str):
     if name not in STATIC:
         return _html(404, page(base_path(), "Not found", message("no such file")))
-    text = resources.files("fivetran_recovery.console").joinpath("static", name).read_text("utf-8")
+    text = (STATIC_DIR / name).read_text("utf-8")
     return Response(status_code=200, content_type=STATIC[name], body=text, headers={"Cache-Control": "max-age=300"})
 
 

@@ -116,8 +116,18 @@ def incident_body(base: str, detail: dict[str, Any], csrf: str) -> str:
         + "<h2>Plan</h2>" + _plan(detail.get("plan"))
         + "<h2>Approval</h2>" + (approvals or "<p>No approval was needed.</p>")
         + "<h2>Timeline</h2>" + _timeline(detail.get("timeline") or [])
-        + ("<h2>Outcome</h2>" + pre(outcome) if outcome else "")
+        + ("<h2>Outcome</h2>" + _outcome(outcome) if outcome else "")
     )
+
+
+def _outcome(outcome: dict[str, Any]) -> str:
+    facts = definition_list([
+        ("Outcome", badge(outcome.get("outcome"))),
+        ("In words", esc(outcome.get("outcome_text") or "")),
+        ("Fivetran write calls", esc(outcome.get("fivetran_write_calls"))),
+        ("Time to recover (s)", esc(outcome.get("time_to_recover_seconds"))),
+    ])
+    return facts + f"<details><summary>post-incident summary (JSON)</summary>{pre(outcome)}</details>"
 
 
 def approval_card(base: str, approval: dict[str, Any], csrf: str) -> str:

@@ -31,8 +31,11 @@ def _seconds(start: datetime | None, end: datetime | None) -> float | None:
 def describe_record(record: AuditRecord) -> str:
     d = record.detail
     match record.kind:
-        case "diagnosis":
-            return f"diagnosed {d.get('category')}/{d.get('pattern')} (confidence {d.get('confidence')})"
+        case "diagnosis":  # the record holds the RCA outcome: the answer is under "diagnosis"
+            found = d.get("diagnosis") if isinstance(d.get("diagnosis"), dict) else d
+            by = "the LLM" if d.get("llm_used") else "the rules"
+            return (f"diagnosed {found.get('category')}/{found.get('pattern')} "
+                    f"(confidence {found.get('confidence')}, by {by})")
         case "workflow_started":
             return f"workflow started on the {d.get('path')} path with playbook {(d.get('playbook') or {}).get('id')}"
         case "action":
