@@ -94,14 +94,15 @@ def play_oauth_expired(stack: LocalStack, result: ScenarioResult) -> None:
     steps.wait_until(lambda: any(p.endswith("/connect-card") for p in _paths(stack, connection)), timeout=FLOW_TIMEOUT,
                      what="a connect card for the owner")
     waiting = [r["status"] for r in steps.executions(stack, connection)]
-    link_sent = steps.wait_until(lambda: [n for n in steps.outbox(stack) if n.get("link")], timeout=20,
-                                 what="the re-auth link in a notification")
+    link_sent = steps.wait_until(lambda: [n for n in steps.outbox(stack) if n.get("op") == "direct"],
+                                 timeout=20, what="the re-auth link sent to the owner directly")
     stack.simulator.complete_reauth(connection)  # the owner follows the link
     runs = _settle(stack, connection)
     steps.record_common(stack, result, connection)
     result.checks = {
         "incident waited for the owner": waiting == ["RUNNING"],
-        "re-auth link sent": bool(link_sent),
+        "re-auth link sent to the owner only": bool(link_sent) and not any(
+            "connect-card/setup" in json.dumps(n) for n in steps.outbox(stack)),
         "recovered after re-auth": [r["status"] for r in runs] == ["SUCCEEDED"],
     }
     result.outcome = f"connect card sent, workflow waited, then {runs[-1]['status']} after the owner re-authorized"

@@ -133,3 +133,22 @@ def test_given_missing_slack_secret_then_channel_skipped_and_console_fallback() 
     assert [n.name for n in both] == ["slack", "outbox"]
     with pytest.raises(ValueError, match="unknown notifier"):
         build_notifiers(RecoveryConfig.from_env({"NOTIFIERS": "pigeon"}), StaticSecrets({}), slack_secret_id="s")
+
+
+def test_given_owner_only_link_then_a_dm_to_the_owner_by_email_and_the_dispatcher_says_where(slack) -> None:
+    from fivetran_recovery.notifiers import Dispatcher
+
+    client, mock = slack
+    lookup = mock.get("/users.lookupByEmail").respond(json={"ok": True, "user": {"id": "U42"}})
+    sent = mock.post("/chat.postMessage").respond(json={"ok": True, "channel": "D42", "ts": "1.2"})
+    link = "https://fivetran.com/connect-card/setup?auth=secret-token"
+    owner_notice = notice(kind="owner_action", link=link)
+    where, errors = Dispatcher([client]).post_direct(owner_notice, email="jane@example.org")
+    assert where == "Slack DM to j***@example.org" and errors == {}
+    assert lookup.calls.last.request.url.params["email"] == "jane@example.org"
+    body = json.loads(sent.calls.last.request.content)
+    assert body["channel"] == "U42" and link in json.dumps(body)  # only the DM carries the link
+    assert Dispatcher([client]).post_direct(owner_notice, email=None)[0] is None  # nobody known: not sent
+    mock.get("/users.lookupByEmail").respond(json={"ok": False, "error": "users_not_found"})
+    where, errors = Dispatcher([client]).post_direct(owner_notice, email="ghost@example.org")
+    assert where is None and "users_not_found" in errors["slack"]

@@ -30,6 +30,7 @@ from fivetran_recovery.workflow import build_workflow_input
 from local.lambda_runtime import InProcessLambdas
 from local.simulator import FivetranSimulator
 
+OWNER_EMAIL = "owner@example.org"  # who gets owner-only links (the Connect Card) directly
 WORKFLOW_FUNCTIONS = ("notify", "approve", "remediate", "verify")
 
 
@@ -166,11 +167,11 @@ class Harness:
     def write_calls(self, connection_id: str) -> list[dict[str, Any]]:
         return [c for c in self.sim.write_calls(connection_id) if c["path"].startswith("/v1/")]
 
-    def notices(self, incident_id: str, kind: str | None = None) -> list[dict[str, Any]]:
+    def notices(self, incident_id: str, kind: str | None = None, op: str = "post") -> list[dict[str, Any]]:
         return [
-            m["notice"]
+            {**m["notice"], **({"to": m["to"], "link_sha256": m["link_sha256"]} if op == "direct" else {})}
             for m in self.outbox.messages
-            if m["op"] == "post"
+            if m["op"] == op
             and m["notice"]["incident_id"] == incident_id
             and (kind is None or m["notice"]["kind"] == kind)
         ]
@@ -202,7 +203,7 @@ def build_harness(resources: Any, sim: FivetranSimulator, *, warehouse: Any = No
         sleep=lambda _s: None,
     )
     adapters = Adapters(settings=settings, config=config, clock=sim.now).override(
-        fivetran=client, dispatcher=Dispatcher([outbox]), warehouse=warehouse
+        fivetran=client, dispatcher=Dispatcher([outbox], owner_email=lambda connection_id, connection: OWNER_EMAIL), warehouse=warehouse
     )
     lambdas = InProcessLambdas(specs=resources.functions)
     harness = Harness(

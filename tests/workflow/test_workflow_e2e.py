@@ -112,10 +112,15 @@ def test_given_expired_oauth_when_owner_reauthorises_then_link_sent_and_verified
     assert output["outcome"] == "verified"
     writes = harness.write_calls("amber_falcon")
     assert [(w["method"], w["path"]) for w in writes] == [("POST", "/v1/connections/amber_falcon/connect-card")]
-    [owner_notice] = harness.notices("inc-oauth", "owner_action")
-    assert owner_notice["link"].startswith("https://fivetran.com/connect-card/")
+    # the link goes to the owner alone; the channel is told where it went; no store holds it in clear
+    [direct] = harness.notices("inc-oauth", "owner_action", op="direct")
+    assert direct["to"] == "o***@example.org" and "link" not in direct and len(direct["link_sha256"]) == 16
+    [channel_notice] = harness.notices("inc-oauth", "owner_action")
+    assert "sent directly to the owner: local direct outbox to o***@example.org" in channel_notice["summary"]
+    assert "link" not in channel_notice
     trail = json.dumps([r.model_dump() for r in harness.adapters.audit.for_incident("inc-oauth")])
-    assert owner_notice["link"] not in trail and "connect-card/setup" not in trail  # the link is never logged
+    stored = trail + json.dumps(harness.outbox.messages)
+    assert "connect-card/setup?auth=" not in stored  # the simulator's card URI, with its token
     _report(harness, "oauth_reauth", "inc-oauth", "amber_falcon", output["outcome"])
 
 

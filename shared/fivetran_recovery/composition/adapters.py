@@ -124,9 +124,19 @@ class Adapters:
             "dispatcher",
             # Lazy: the channels' secrets are read on the first notice, not when a use case is wired.
             lambda: Dispatcher.lazy(
-                lambda: build_notifiers(self.config, self.secrets, slack_secret_id=self.settings.slack_secret_id)
+                lambda: build_notifiers(self.config, self.secrets, slack_secret_id=self.settings.slack_secret_id),
+                owner_email=self._owner_email,
             ),
         )
+
+    def _owner_email(self, connection_id: str, connection: Any = None) -> str | None:
+        from fivetran_recovery.config import resolve_config_dir
+        from fivetran_recovery.triage.routing import Routing, owner_email_lookup
+
+        lookup = self._get(
+            "owner_email", lambda: owner_email_lookup(Routing.load(resolve_config_dir() / "owners.yaml"))
+        )
+        return lookup(connection_id, connection)
 
     @property
     def warehouse(self) -> Any:

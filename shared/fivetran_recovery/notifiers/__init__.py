@@ -10,7 +10,7 @@ import httpx
 from pydantic import SecretStr
 
 from fivetran_recovery.config import RecoveryConfig, SecretMissing, SecretSource, field
-from fivetran_recovery.notifiers.base import Notice, Notifier, NotifierError
+from fivetran_recovery.notifiers.base import Notice, Notifier, NotifierError, mask_email
 from fivetran_recovery.notifiers.jira import JiraNotifier
 from fivetran_recovery.notifiers.outbox import ConsoleNotifier, OutboxNotifier
 from fivetran_recovery.notifiers.servicenow import ServiceNowNotifier
@@ -102,14 +102,20 @@ class Dispatcher:
     """Posts a notice to every channel; one failing channel does not stop the others. Tickets are opened only
     for the kinds that need a human (approval requests, escalations, tickets)."""
 
-    def __init__(self, notifiers: list[Notifier]):
+    def __init__(self, notifiers: list[Notifier], *, owner_email: Callable[[str, Any], str | None] | None = None):
         self._notifiers: list[Notifier] | None = notifiers
         self._build: Callable[[], list[Notifier]] | None = None
+        self._owner_email = owner_email
+
+    def owner_email(self, connection_id: str, connection: Any = None) -> str | None:
+        """The e-mail of the person who gets this connection's owner-only links (None when unknown)."""
+        return self._owner_email(connection_id, connection) if self._owner_email else None
 
     @classmethod
-    def lazy(cls, build: Callable[[], list[Notifier]]) -> Dispatcher:
+    def lazy(cls, build: Callable[[], list[Notifier]], *,
+             owner_email: Callable[[str, Any], str | None] | None = None) -> Dispatcher:
         """A dispatcher whose channels are built (their secrets read) on the first notice, not at wiring time."""
-        dispatcher = cls([])
+        dispatcher = cls([], owner_email=owner_email)
         dispatcher._notifiers, dispatcher._build = None, build
         return dispatcher
 
@@ -132,6 +138,25 @@ class Dispatcher:
                 errors[notifier.name] = str(exc)
                 logger.warning("notifier failed", extra={"notifier": notifier.name, "error": str(exc)})
         return refs, errors
+
+    def post_direct(self, notice: Notice, *, email: str | None) -> tuple[str | None, dict[str, str]]:
+        """Deliver an owner-only notice (its `link` a credential) to that person alone: the first channel that can
+        reach them directly (Slack DM by e-mail, the local outbox); never the shared channel. Returns where it went
+        (e.g. "Slack DM to j***@example.org"), or None and why not."""
+        if not email:
+            return None, {"owner": "no owner e-mail is configured for this connection (owners.yaml owner_email)"}
+        errors: dict[str, str] = {}
+        for notifier in self.notifiers:
+            direct = getattr(notifier, "post_direct", None)
+            if direct is None:
+                continue
+            try:
+                ref = direct(notice, email=email)
+            except (NotifierError, httpx.HTTPError) as exc:
+                errors[notifier.name] = str(exc)
+                continue
+            return f"{ref.get('via', notifier.name)} to {mask_email(email)}", errors
+        return None, errors or {"owner": "no configured channel can reach a person directly"}
 
     def update(self, refs: dict[str, Any], notice: Notice, *, decided: str | None = None) -> dict[str, str]:
         errors: dict[str, str] = {}

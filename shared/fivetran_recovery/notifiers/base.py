@@ -63,6 +63,12 @@ class Notice(BaseModel):
         return "\n".join(lines)
 
 
+def mask_email(email: str) -> str:
+    """`j***@example.org`: enough to say where an owner-only link went, not the address itself."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "***"
+
+
 class NotifierError(RuntimeError):
     """A channel refused or failed the notice (the message names the channel's error code, never a token)."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 import threading
@@ -9,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from fivetran_recovery.notifiers.base import Notice
+from fivetran_recovery.notifiers.base import Notice, mask_email
 
 
 class OutboxNotifier:
@@ -32,7 +33,18 @@ class OutboxNotifier:
 
     def post(self, notice: Notice) -> dict[str, Any]:
         ref = {"outbox_id": f"{notice.incident_id}:{len(self.messages)}"}
-        self._write({"op": "post", "at": datetime.now(UTC).isoformat(), **ref, "notice": notice.model_dump()})
+        self._write({"op": "post", "at": datetime.now(UTC).isoformat(), **ref,
+                     "notice": notice.model_dump(exclude={"link"})})
+        return ref
+
+    def post_direct(self, notice: Notice, *, email: str) -> dict[str, Any]:
+        """The local stand-in for a direct message: kept without the link itself (only its fingerprint), since
+        the outbox is a store other people read."""
+        ref = {"outbox_id": f"{notice.incident_id}:{len(self.messages)}", "via": "local direct outbox"}
+        digest = hashlib.sha256((notice.link or "").encode()).hexdigest()[:16]
+        body = notice.model_dump(exclude={"link"})
+        self._write({"op": "direct", "at": datetime.now(UTC).isoformat(), **ref, "to": mask_email(email),
+                     "link_sha256": digest, "notice": body})
         return ref
 
     def update(self, ref: dict[str, Any], notice: Notice, *, decided: str | None = None) -> None:

@@ -178,6 +178,22 @@ class SlackNotifier:
         body = self._call("chat.postMessage", payload)
         return {"channel": body.get("channel"), "ts": body.get("ts")}
 
+    def post_direct(self, notice: Notice, *, email: str) -> dict[str, Any]:
+        """A direct message to the Slack user with this e-mail (users.lookupByEmail, scope users:read.email)."""
+        try:
+            response = self._http.get(f"{self.base_url}/users.lookupByEmail", params={"email": email},
+                                      headers={"Authorization": f"Bearer {self._token.get_secret_value()}"})
+            body = response.json()
+        except (httpx.HTTPError, ValueError):
+            raise NotifierError("slack users.lookupByEmail: unreachable or not JSON") from None
+        if not body.get("ok"):
+            raise NotifierError(f"slack users.lookupByEmail: {body.get('error', 'unknown_error')}")
+        user = (body.get("user") or {}).get("id")
+        payload = {"channel": user, "text": _clip(f"{notice.title} — {notice.connection_id}", 3000),
+                   "blocks": build_blocks(notice), "unfurl_links": False}
+        sent = self._call("chat.postMessage", payload)
+        return {"channel": sent.get("channel"), "ts": sent.get("ts"), "via": "Slack DM"}
+
     def update(self, ref: dict[str, Any], notice: Notice, *, decided: str | None = None) -> None:
         payload = {
             "channel": ref["channel"],

@@ -188,25 +188,32 @@ class ActionExecutor:
         raise ValueError(f"no executor for action {action}")
 
     def _connect_card(self, step: PlanStep, workflow: dict[str, Any], connection: Any) -> StepResult:
+        """The Connect Card link is a one-day re-authorisation credential: it goes to the owner alone (Slack DM
+        by e-mail, the local outbox), never to the shared channel, a store or a log; the channel is told where."""
         p = step.params
         card = self.fivetran.create_connect_card(
             workflow["connection_id"], redirect_uri=p.get("redirect_uri"), hide_setup_guide=p.get("hide_setup_guide")
         )
         expires = (self.clock() + timedelta(days=1)).isoformat()
-        owner = getattr(connection, "connected_by", None) if connection is not None else None
-        notice = _notice_for(workflow, "owner_action", "Re-authorise the Fivetran connection")
-        notice.summary = (
-            "The connection's credentials are no longer valid. Open the link to re-authorise it; the sync resumes "
-            "after that."
-        )
-        notice.link = card.uri
-        notice.facts = {"Link expires": expires, **({"Owner": owner} if owner else {})}
-        refs, errors = self.dispatcher.post(notice)
-        delivered = sorted(refs)
+        direct = _notice_for(workflow, "owner_action", "Re-authorise the Fivetran connection")
+        direct.summary = ("The connection's credentials are no longer valid. Open the link to re-authorise it; the "
+                          "sync resumes after that. The link is yours alone and expires in one day.")
+        direct.link = card.uri
+        direct.facts = {"Link expires": expires}
+        where, errors = self.dispatcher.post_direct(
+            direct, email=self.dispatcher.owner_email(workflow["connection_id"], connection))
+        notice = _notice_for(workflow, "owner_action", "Re-authorisation needed on a Fivetran connection")
+        notice.summary = (f"A re-authorisation link (valid until {expires}) was sent directly to the owner: {where}."
+                          if where else "The re-authorisation link could not be sent to the owner directly "
+                          f"({'; '.join(errors.values())}); create a new one from the Fivetran dashboard.")
+        notice.facts = {"Link expires": expires, "Link sent to": where or "nobody"}
+        refs, channel_errors = self.dispatcher.post(notice)
         return StepResult(
             "done",
-            f"re-authorisation link sent via {', '.join(delivered) or 'no channel'} (valid until {expires})",
-            response={"delivered": delivered, "errors": errors, "link_expires": expires},
+            f"re-authorisation link sent to {where or 'nobody (see errors)'} (valid until {expires}); channel told "
+            f"via {', '.join(sorted(refs)) or 'no channel'}",
+            response={"sent_to": where, "delivered": sorted(refs), "errors": {**errors, **channel_errors},
+                      "link_expires": expires},
             writes=1,
         )
 

@@ -7,9 +7,9 @@ in the file (rules are checked in order) > the file's default.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -29,6 +29,10 @@ class _Strict(BaseModel):
 
 class Team(_Strict):
     channel: str = Field(pattern=CHANNEL_PATTERN)
+    owner_email: str | None = Field(
+        None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        description="who gets owner-only links (a Connect Card) directly: Slack DM by this e-mail, or a ticket",
+    )
     pagerduty_service: str | None = Field(
         None, description="name of the PagerDuty routing key in the PagerDuty secret (never the key itself)"
     )
@@ -87,6 +91,7 @@ class Route(BaseModel):
     channel: str
     criticality: Criticality
     pagerduty_service: str | None = None
+    owner_email: str | None = None
     source: str = Field(description="tag, rule:<index> or default: why this route was chosen")
 
 
@@ -125,6 +130,7 @@ class Routing:
             channel=tagged_channel or channel or team.channel,
             criticality=criticality,
             pagerduty_service=team.pagerduty_service,
+            owner_email=team.owner_email,
             source=source,
         )
 
@@ -142,6 +148,22 @@ class Routing:
                 value = tag[len(prefixes.channel) :]
                 channel = value if re.fullmatch(CHANNEL_PATTERN, value) else channel
         return owner, criticality, channel
+
+
+def owner_email_lookup(routing: Routing) -> Callable[[str, Any], str | None]:
+    """`(connection_id, connection) -> e-mail` of the owning team's `owner_email` (the connection's destination,
+    service and owner tags route it as for alerts)."""
+
+    def lookup(connection_id: str, connection: Any = None) -> str | None:
+        def get(name: str) -> Any:
+            return connection.get(name) if isinstance(connection, dict) else getattr(connection, name, None)
+
+        route = routing.resolve(connection_id=connection_id, destination_group_id=get("group_id") if connection
+                                else None, connector_type=get("service") if connection else None,
+                                tags=list(get("tags") or []) if connection else [])
+        return route.owner_email
+
+    return lookup
 
 
 def _matches(match: Match, connection_id: str | None, destination: str | None, connector_type: str | None) -> bool:
