@@ -356,6 +356,9 @@ def test_given_duplicate_keys_when_sql_approved_then_runs_in_warehouse_and_verif
     assert response["backup"].startswith("public.orders__bak_") and response["undo"]  # the way back, on record
     started = next(r for r in harness.adapters.audit.for_incident("inc-dup") if r.kind == "workflow_started")
     assert started.detail["sql_preview"][0]["counts"]["duplicate_rows"] == 3  # previewed before the approval
+    intent = next(r for r in harness.adapters.audit.for_incident("inc-dup")
+                  if r.kind == "action_intent" and r.detail.get("action") == "run_recovery_sql")
+    assert intent.seq < sql_action.seq and intent.detail["before"]["backup"] == response["backup"]  # written ahead
     _report(harness, "duplicate_keys_sql", "inc-dup", "vivid_lantern", output["outcome"])
 
 

@@ -21,6 +21,16 @@ def planned_script(params: Mapping[str, Any], token: str = "") -> RecoveryScript
     return build(params.get("template", "dedup_latest"), params["dialect"], table, params, token)
 
 
+def sql_intent(params: Mapping[str, Any]) -> dict[str, Any]:
+    """What the write-ahead intent of a recovery-SQL step records: where, which script, which backup. After a
+    crash the outcome is not guessed (reconcile answers unknown for SQL: a person looks at the backup)."""
+    script = params.get("script") or {}
+    backup = script.get("backup") or {}
+    return {"warehouse": params.get("dialect"), "template": params.get("template"), "draft": bool(params.get("draft")),
+            "target": f"{params.get('schema')}.{params.get('table')}",
+            "backup": f"{backup.get('schema')}.{backup.get('table')}" if backup else None}
+
+
 def preview_script(params: Mapping[str, Any], warehouse: Any) -> Preview:
     return ScriptRunner(warehouse).preview(planned_script(params))
 

@@ -15,7 +15,7 @@ from fivetran_recovery.models.workflow import PlanStep
 from fivetran_recovery.playbooks.schema import Action, Precondition
 from fivetran_recovery.policy.dry_run import resolve_step
 from fivetran_recovery.policy.human import parse_time, recent_human_change
-from fivetran_recovery.recovery_sql.execution import plan_previews
+from fivetran_recovery.recovery_sql.execution import plan_previews, sql_intent
 from fivetran_recovery.redaction import clip
 from fivetran_recovery.remediation.actions import (
     ActionExecutor,
@@ -237,6 +237,8 @@ class RemediationService:
         )
         if fivetran_write:
             journal.intend(snapshot(connection))  # before the call: what we are about to do, and the state
+        elif action is Action.RUN_RECOVERY_SQL:
+            journal.intend(sql_intent(step.params))  # a warehouse write is written ahead the same way
         result = executor.run(step, workflow, connection)
         # From here on the action has happened: nothing below may let a retry act again.
         self.ledger.complete(key, {**result.as_dict(), "index": step.index, "action": step.action})
