@@ -54,6 +54,10 @@ class Settings(BaseModel):
     anthropic_base_url: str | None = Field(None, alias="ANTHROPIC_BASE_URL")
     llm_enabled: bool = Field(True, alias="LLM_ENABLED")
     max_webhook_bytes: int = Field(256 * 1024, alias="MAX_WEBHOOK_BYTES", gt=0)
+    # an event's `created` must lie within [now - max age, now + max future]: Fivetran retries a delivery for up to
+    # 24 hours, so anything older is a replay or a forgery; a few minutes ahead allows for clock skew
+    webhook_max_age_seconds: int = Field(25 * 3600, alias="WEBHOOK_MAX_AGE_SECONDS", gt=0)
+    webhook_max_future_seconds: int = Field(300, alias="WEBHOOK_MAX_FUTURE_SECONDS", ge=0)
     approval_timeout_seconds: int = Field(24 * 3600, alias="APPROVAL_TIMEOUT_SECONDS", gt=0)
     self_heal_window_seconds: int = Field(900, alias="SELF_HEAL_WINDOW_SECONDS", ge=0)
     # how often (per container) the sweep snapshots the schema of connections that have no known-good one yet

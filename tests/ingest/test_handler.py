@@ -24,6 +24,8 @@ from fivetran_recovery.ingest import (
 REPO_ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
 
+ANY_AGE = timedelta(days=36500)  # recorded samples carry old `created` times
+
 
 def answer(response: dict) -> tuple[int, dict]:
     return response["statusCode"], json.loads(response["body"])
@@ -115,7 +117,8 @@ def test_given_body_over_limit_when_ingested_then_413_before_verifying(queue, ma
 
 
 def test_given_queue_down_when_ingested_then_503_so_fivetran_retries(make_event, live_body, secret):
-    down = IngestWebhook(secrets=StaticWebhookSecretProvider(secret), queue=InMemoryFifoQueue(available=False))
+    down = IngestWebhook(secrets=StaticWebhookSecretProvider(secret), queue=InMemoryFifoQueue(available=False),
+                         max_age=ANY_AGE)
     status, body = answer(handle_api_gateway_event(make_event(live_body), down))
     assert (status, body["error"]) == (503, "queue_unavailable")
 
@@ -188,6 +191,7 @@ def test_given_app_with_injected_wiring_when_invoked_then_accepted(
 ):
     queue = InMemoryFifoQueue()
     wired = IngestWebhook(
+        max_age=ANY_AGE,
         secrets=StaticWebhookSecretProvider(secret),
         queue=queue,
         telemetry=IngestTelemetry(ingest_app.logger, ingest_app.metrics),

@@ -192,3 +192,13 @@ def test_given_resolution_for_a_plan_without_unresolved_steps_then_refused(appro
     status, answer = call(harness, "POST", f"/approvals/{approval_id}/decision", AUTH, body)
     assert status == 400 and "unresolved" in answer["error"]
     assert sfn.calls == [] and harness.adapters.approvals.get(approval_id)["status"] == "pending"
+
+
+@pytest.mark.parametrize("field", ["x-slack-signature", "x-slack-request-timestamp"])
+def test_given_non_ascii_slack_signature_or_timestamp_then_401_not_500(approvals, field) -> None:
+    harness, sfn, approval_id = approvals
+    headers, body = slack(approval_id)
+    headers = {**headers, field: "v0=ünïcødé" if field == "x-slack-signature" else "\u0661\u0667" + "\u0660" * 8}
+    status, answer = call(harness, "POST", "/slack/interactions", headers, body)
+    assert status == 401 and "error" in answer
+    assert sfn.calls == []

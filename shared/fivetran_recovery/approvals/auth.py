@@ -68,12 +68,11 @@ def verify_slack_request(
     signature = lowered.get("x-slack-signature", "")
     if not timestamp or not signature:
         raise AuthError(401, "missing Slack signature headers")
-    try:
-        sent = int(timestamp)
-    except ValueError:
-        raise AuthError(401, "bad Slack timestamp") from None
-    if abs(now.timestamp() - sent) > window_seconds:
+    if not (timestamp.isascii() and timestamp.isdigit()):  # int() would take other scripts' digits
+        raise AuthError(401, "bad Slack timestamp")
+    if abs(now.timestamp() - int(timestamp)) > window_seconds:
         raise AuthError(401, "stale Slack request (outside the replay window)")
     expected = slack_signature(signing_secret, timestamp, body)
-    if not hmac.compare_digest(expected, signature):
+    # compared as bytes: compare_digest refuses non-ASCII str (a TypeError, a 500), bytes of any content are fine
+    if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
         raise AuthError(401, "bad Slack signature")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fivetran_recovery.ingest.queue import EventQueue, SqsEventQueue
@@ -29,4 +30,6 @@ def ingest_webhook(
         queue=SqsEventQueue(settings.events_queue_url) if queue is None else queue,
         max_body_bytes=settings.max_webhook_bytes,
         telemetry=IngestTelemetry(logger, metrics),
+        max_age=timedelta(seconds=settings.webhook_max_age_seconds),
+        max_future=timedelta(seconds=settings.webhook_max_future_seconds),
     )

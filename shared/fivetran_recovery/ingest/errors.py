@@ -58,3 +58,9 @@ class SecretUnavailable(IngestError):
     """The signing secret could not be read, so nothing can be verified: the sender must retry."""
 
     code = "secret_unavailable"
+
+
+class CreatedOutOfWindow(IngestError):
+    """`created` is older than Fivetran's retry horizon or too far in the future to be a real delivery."""
+
+    code = "created_out_of_window"

@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 from fivetran_recovery.httpapi import request_value, resolve
 from fivetran_recovery.ingest.errors import (
+    CreatedOutOfWindow,
     IngestError,
     InvalidBodyEncoding,
     InvalidPayload,
@@ -35,6 +36,7 @@ HTTP_STATUS_BY_ERROR: dict[type[IngestError], int] = {
     MalformedJson: 400,
     NotAnObject: 400,
     InvalidPayload: 400,
+    CreatedOutOfWindow: 400,
     MissingSignature: 401,
     InvalidSignature: 401,
     PayloadTooLarge: 413,
