@@ -287,10 +287,15 @@ class LocalStack:
 
     def urls(self) -> dict[str, str]:
         return {
+            "console": f"{self.base_url}/console",
+            "health": f"{self.base_url}/health",
+            "api": f"{self.base_url}/api",
             "webhook": f"{self.base_url}/webhooks/fivetran",
             "approvals": f"{self.base_url}/approvals/{{approval_id}}",
+            "decision": f"{self.base_url}/approvals/{{approval_id}}/decision",
             "slack_interactions": f"{self.base_url}/slack/interactions",
             "fivetran_simulator": f"{self.simulator_url}/v1",
+            "simulator_control": f"{self.simulator_url}/__sim",
         }
 
 

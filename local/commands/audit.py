@@ -1,8 +1,9 @@
 """`fivetran-recovery audit verify|show`: check the hash-chained audit trail, or print one incident's records.
 
-Records come from the AuditTable (the deployed one with AWS credentials, or any DynamoDB endpoint such as a moto
-server via --endpoint-url) or from a JSON-lines export (--file). `verify` exits 1 and names the first broken
-link of each broken chain; 0 when every chain is intact.
+Records come from the running stack's API by default (the local stack `make run` started, or a deployed one with
+--api-url and $FIVETRAN_RECOVERY_TOKEN), from the AuditTable with --table (the deployed one with AWS credentials,
+or any DynamoDB endpoint such as a moto server via --endpoint-url), or from a JSON-lines export (--file). `verify`
+exits 1 and names the first broken link of each broken chain; 0 when every chain is intact.
 """
 
 from __future__ import annotations
@@ -38,25 +39,29 @@ EndpointOpt = Annotated[
 ]
 RegionOpt = Annotated[str | None, typer.Option("--region", help="AWS region (default: AWS_REGION)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="one JSON document instead of text")]
+ApiUrlOpt = Annotated[str | None, typer.Option("--api-url", help="a deployed API (default: the local stack)")]
 
 
 def verify(
     connection: Annotated[str | None, typer.Option("--connection", help="only this connection's chain")] = None,
     file: FileOpt = None, table: TableOpt = None, endpoint_url: EndpointOpt = None, region: RegionOpt = None,
-    json_out: JsonOpt = False,
+    json_out: JsonOpt = False, api_url: ApiUrlOpt = None,
 ) -> int:
     args = _Args("verify", connection=connection, file=file, table=table, endpoint_url=endpoint_url,
-                 region=region, json=json_out)
+                 region=region, json=json_out, api_url=api_url)
     return run(args)
 
 
 def show(
-    incident: Annotated[str, typer.Option("--incident", help="the incident id")],
+    incident_id: Annotated[str | None, typer.Argument(metavar="[INCIDENT]", help="the incident id")] = None,
+    incident: Annotated[str | None, typer.Option("--incident", help="the incident id")] = None,
     file: FileOpt = None, table: TableOpt = None, endpoint_url: EndpointOpt = None, region: RegionOpt = None,
-    json_out: JsonOpt = False,
+    json_out: JsonOpt = False, api_url: ApiUrlOpt = None,
 ) -> int:
-    args = _Args("show", incident=incident, file=file, table=table, endpoint_url=endpoint_url, region=region,
-                 json=json_out)
+    if not (incident or incident_id):
+        raise typer.BadParameter("give the incident id (audit show ID, or --incident ID)")
+    args = _Args("show", incident=incident or incident_id, file=file, table=table, endpoint_url=endpoint_url,
+                 region=region, json=json_out, api_url=api_url)
     return run(args)
 
 
@@ -64,6 +69,7 @@ class _Args(SimpleNamespace):
     def __init__(self, audit_command: str, **values: Any):
         values.setdefault("connection", None)
         values.setdefault("incident", None)
+        values.setdefault("api_url", None)
         values["region"] = values.get("region") or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
         super().__init__(audit_command=audit_command, **values)
 
@@ -110,8 +116,30 @@ def _checks(args: Any) -> list[Any]:
         chains = _FileSource(args.file).chains()
         ids = [args.connection] if args.connection else sorted(chains)
         return [verify_records(i, chains.get(i, [])) for i in ids]
+    if not args.table:
+        return _api_checks(args)
     log = _table_log(args)
     return [log.verify_chain(args.connection)] if args.connection else log.verify_all()
+
+
+def _api(args: Any) -> Any:
+    from local.commands._client import ApiClient
+
+    return ApiClient(args.api_url)
+
+
+def _api_checks(args: Any) -> list[Any]:
+    from fivetran_recovery.audit.chain import ChainCheck
+
+    if args.connection:
+        return [ChainCheck.model_validate(_api(args).get(f"/api/audit/{args.connection}")["check"])]
+    return [ChainCheck.model_validate(c) for c in _api(args).get("/api/audit")["chains"]]
+
+
+def _api_records(args: Any) -> list[Any]:
+    from fivetran_recovery.audit.chain import AuditRecord
+
+    return [AuditRecord.model_validate(r) for r in _api(args).get(f"/api/incidents/{args.incident}/audit")["records"]]
 
 
 def run(args: Any) -> int:
@@ -121,6 +149,15 @@ def run(args: Any) -> int:
         return _show(args)
     except (OSError, ValueError) as exc:
         error("audit", str(exc))
+        return 2
+    except Exception as exc:  # ApiError (cannot reach the stack) and AWS errors: one line, never a traceback
+        from local.commands._client import ApiError
+
+        if isinstance(exc, ApiError):
+            error("audit", str(exc))
+            return 2
+        code = getattr(exc, "response", {}).get("Error", {}).get("Code") if hasattr(exc, "response") else None
+        error("audit", f"cannot read the audit table: {code or type(exc).__name__}")
         return 2
 
 
@@ -140,11 +177,10 @@ def _verify(args: Any) -> int:
 
 
 def _show(args: Any) -> int:
-    records = (
-        _FileSource(args.file).for_incident(args.incident)
-        if args.file
-        else _table_log(args).for_incident(args.incident)
-    )
+    if args.file:
+        records = _FileSource(args.file).for_incident(args.incident)
+    else:
+        records = _table_log(args).for_incident(args.incident) if args.table else _api_records(args)
     if not records:
         error("audit", f"no records for incident {args.incident}")
         return 1

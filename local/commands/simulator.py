@@ -30,8 +30,22 @@ def register(app: typer.Typer) -> None:
 
 
 UrlOpt = Annotated[
-    str, typer.Option("--url", envvar=URL_ENV, help=f"simulator root URL (default ${URL_ENV} or {DEFAULT_URL})")
+    str | None,
+    typer.Option("--url", envvar=URL_ENV, help=f"simulator URL (default ${URL_ENV}, else the simulator of the "
+                 f"local stack `make run` started, else {DEFAULT_URL}); its /v1 URL works too"),
 ]
+
+
+def simulator_root(url: str | None, *, fallback: str | None = DEFAULT_URL) -> str | None:
+    """The simulator's root URL: the one given (a `/v1` API URL is accepted), else the running local stack's."""
+    if not url:
+        from local.commands._client import running_stack
+
+        url = (running_stack() or {}).get("simulator_url") or fallback
+    if url is None:
+        return None
+    url = url.rstrip("/")
+    return url[: -len("/v1")] if url.endswith("/v1") else url
 
 
 def serve(
@@ -61,17 +75,18 @@ def inject(
     connection_id: Annotated[str, typer.Argument()],
     scenario: Annotated[str, typer.Argument()],
     option: Annotated[list[str] | None, typer.Option("--option", "-o", metavar="KEY=VALUE")] = None,
-    url: UrlOpt = DEFAULT_URL,
+    url: UrlOpt = None,
 ) -> int:
-    return _inject(SimpleNamespace(connection_id=connection_id, scenario=scenario, option=option or [], url=url))
+    return _inject(SimpleNamespace(connection_id=connection_id, scenario=scenario, option=option or [],
+                                   url=simulator_root(url)))
 
 
-def complete_reauth(connection_id: Annotated[str, typer.Argument()], url: UrlOpt = DEFAULT_URL) -> int:
-    return _control(SimpleNamespace(connection_id=connection_id, url=url, action="complete_reauth"))
+def complete_reauth(connection_id: Annotated[str, typer.Argument()], url: UrlOpt = None) -> int:
+    return _control(SimpleNamespace(connection_id=connection_id, url=simulator_root(url), action="complete_reauth"))
 
 
-def clear(connection_id: Annotated[str, typer.Argument()], url: UrlOpt = DEFAULT_URL) -> int:
-    return _control(SimpleNamespace(connection_id=connection_id, url=url, action="clear"))
+def clear(connection_id: Annotated[str, typer.Argument()], url: UrlOpt = None) -> int:
+    return _control(SimpleNamespace(connection_id=connection_id, url=simulator_root(url), action="clear"))
 
 
 def list_command(
@@ -80,7 +95,7 @@ def list_command(
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="one JSON document instead of text")] = False,
 ) -> int:
-    return _list(SimpleNamespace(url=url, json=json_out))
+    return _list(SimpleNamespace(url=simulator_root(url, fallback=None), json=json_out))
 
 
 def _serve(args: Any) -> int:

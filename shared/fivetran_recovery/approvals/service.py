@@ -187,7 +187,7 @@ class ApprovalService:
             return _error(404, "no such approval")
         if resolution is not None and (decision != "approved" or not current.get("unresolved_steps")):
             return _error(400, "resolve is only for approving a plan with unresolved steps")
-        if decision == "approved" and current.get("unresolved_steps") and resolution is None and source == "console":
+        if decision == "approved" and current.get("unresolved_steps") and resolution is None:
             return _error(400, "this plan has steps that need input: give the columns to exclude (resolve)")
         return self._apply(
             approval_id, decision, approver=approver, source=source, comment=parsed.comment, resolution=resolution

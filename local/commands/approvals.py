@@ -1,0 +1,100 @@
+"""`fivetran-recovery approvals [list|approve ID|reject ID --comment ...]`: the approval queue of the running stack
+(local by default, or a deployed API with --api-url and $FIVETRAN_RECOVERY_TOKEN)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+from local.commands._output import error, table
+
+ApiUrl = Annotated[str | None, typer.Option("--api-url", help="a deployed API (default: the local stack)")]
+Json = Annotated[bool, typer.Option("--json", help="one JSON document instead of text")]
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(name="approvals", help="The approval queue: list it, approve or reject one.",
+                        invoke_without_command=True)
+    group.callback()(default)
+    group.command("list", help="Approvals by status (default: pending).")(list_approvals)
+    group.command("approve", help="Approve a pending plan (give --exclude for a step that needs input).")(approve)
+    group.command("reject", help="Reject a pending plan: nothing runs. A comment is required.")(reject)
+    app.add_typer(group, name="approvals")
+
+
+def default(ctx: typer.Context, api_url: ApiUrl = None, json_out: Json = False) -> None:
+    """With no subcommand: the list (`--json` and `--api-url` work here too)."""
+    if ctx.invoked_subcommand is None:
+        raise typer.Exit(list_approvals(api_url=api_url, json_out=json_out))
+
+
+def list_approvals(
+    status: Annotated[str, typer.Option(help="pending, approved, rejected, expired or all")] = "pending",
+    api_url: ApiUrl = None,
+    json_out: Json = False,
+) -> int:
+    from local.commands._client import ApiClient, ApiError
+
+    try:
+        listing = ApiClient(api_url).get("/api/approvals", status=status)
+    except ApiError as exc:
+        error("approvals", str(exc))
+        return 2
+    if json_out:
+        print(json.dumps(listing, indent=2))
+        return 0
+    table(["approval", "status", "incident", "connection", "playbook", "expires", "needs input"],
+          [(a["approval_id"], a["status"], a["incident_id"], a["connection_id"], a["playbook_id"],
+            a["expires_at_iso"], "yes" if a["unresolved_steps"] else "") for a in listing["approvals"]],
+          title=f"{listing['total']} {status} approval(s)")
+    return 0
+
+
+def _decide(approval_id: str, body: dict[str, Any], api_url: str | None, json_out: bool) -> int:
+    from local.commands._client import ApiClient, ApiError
+
+    try:
+        result = ApiClient(api_url).post(f"/api/approvals/{approval_id}/decision", body)
+    except ApiError as exc:
+        error("approvals", str(exc))
+        return 1
+    if json_out:
+        print(json.dumps(result, indent=2))
+    else:
+        print(f"{result['approval_id']} {result['status']} by {result['decided_by']} at {result['decided_at']}")
+    return 0
+
+
+def approve(
+    approval_id: Annotated[str, typer.Argument(help="the approval id")],
+    exclude: Annotated[list[str] | None, typer.Option(
+        "--exclude", metavar="SCHEMA.TABLE:COLUMN[,COLUMN]", help="columns to exclude (repeat per table)")] = None,
+    comment: Annotated[str, typer.Option(help="why (kept in the audit trail)")] = "",
+    api_url: ApiUrl = None,
+    json_out: Json = False,
+) -> int:
+    body: dict[str, Any] = {"decision": "approve", "comment": comment}
+    if exclude:
+        columns: dict[str, list[str]] = {}
+        for item in exclude:
+            table_name, sep, names = item.partition(":")
+            if not sep or not names.strip():
+                error("approvals", f"--exclude must be schema.table:column[,column], got {item!r}")
+                return 2
+            columns[table_name.strip()] = [c.strip() for c in names.split(",") if c.strip()]
+        body["resolve"] = {"exclude_columns": columns}
+    return _decide(approval_id, body, api_url, json_out)
+
+
+def reject(
+    approval_id: Annotated[str, typer.Argument(help="the approval id")],
+    comment: Annotated[str, typer.Option(help="why it is rejected (required)")],
+    api_url: ApiUrl = None,
+    json_out: Json = False,
+) -> int:
+    if not comment.strip():
+        error("approvals", "--comment must say why")
+        return 2
+    return _decide(approval_id, {"decision": "reject", "comment": comment}, api_url, json_out)
