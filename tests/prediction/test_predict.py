@@ -82,14 +82,14 @@ def test_given_a_connection_long_past_its_last_success_when_assessed_then_high_a
 
 
 def test_given_a_warned_credential_expiry_when_assessed_then_the_lead_time_is_the_stated_date():
-    expiry = (T0 + timedelta(hours=130)).date().isoformat()  # that day starts 20 h after now
+    expiry = (T0 + timedelta(hours=100)).date().isoformat()  # today: its middle is 8 h after now
     rows = [r for i in range(100) for r in _sync_rows("oauth", i, 10, "SUCCESSFUL")]
     rows.append({"id": "w", "time_stamp": (T0 + timedelta(hours=99, minutes=2)).isoformat(), "connection_id": "oauth",
                  "event": "WARNING", "message_event": "warning", "sync_id": "oauth-99",
                  "message_data": json.dumps({"type": "oauth_token_expiring", "message": f"Token expires on {expiry}."})})
     [assessment] = assess_connections(syncs_from_log(read_log_rows(_jsonl(rows))), now=T0 + timedelta(hours=100))
     assert assessment.kind == "credential" and assessment.level == "high", assessment
-    assert 0 < assessment.lead_time_hours <= 24 and expiry in assessment.reasons[0]
+    assert assessment.lead_time_hours == 8 and expiry in assessment.reasons[0]
 
 
 def test_given_repeated_failures_when_ranked_then_failing_connection_comes_first():

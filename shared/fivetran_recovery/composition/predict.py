@@ -1,10 +1,40 @@
-"""Composition root of the predict function."""
+"""Composition root of the predict function: the risk scoring and, on `high`, the preemptive use case."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fivetran_recovery.composition.adapters import Adapters
+from fivetran_recovery.prediction.preempt import DynamoAtRiskStore, PreemptService
 from fivetran_recovery.prediction.service import PredictService
 from fivetran_recovery.prediction.store import DynamoRiskStore
+
+
+def preempt_service(adapters: Adapters) -> PreemptService:
+    from fivetran_recovery.config import resolve_config_dir
+    from fivetran_recovery.policy.modes import resolve
+    from fivetran_recovery.remediation.actions import ActionExecutor
+    from fivetran_recovery.triage.routing import Routing
+
+    routing = Routing.load(resolve_config_dir() / "owners.yaml")
+
+    def audit(connection_id: str, notice_id: str, kind: str, detail: dict[str, Any]) -> None:
+        adapters.audit.append(chain_id=connection_id, incident_id=notice_id, kind=kind, actor="predict", detail=detail)
+
+    return PreemptService(
+        notices=DynamoAtRiskStore(adapters.table(adapters.settings.incidents_table)),
+        registry=adapters.registry,
+        executor=ActionExecutor(fivetran=adapters.fivetran, warehouse=None, dispatcher=adapters.dispatcher,
+                                clock=adapters.clock),
+        dispatcher=adapters.dispatcher,
+        history=adapters.history,
+        audit=audit,
+        policy_for=lambda cid: tuple(m.value if hasattr(m, "value") else m
+                                     for m in resolve(cid, adapters.settings.rollout_mode, adapters.config)),
+        owner_of=lambda cid: routing.resolve(connection_id=cid).owner,
+        clock=adapters.clock,
+        stopped=adapters.overrides.stopped_reason,
+    )
 
 
 def predict_service(adapters: Adapters) -> PredictService:
@@ -13,4 +43,5 @@ def predict_service(adapters: Adapters) -> PredictService:
         history=adapters.history,
         risks=adapters.cached("risks", lambda: DynamoRiskStore(adapters.table(adapters.settings.incidents_table))),
         clock=adapters.clock,
+        preempt=adapters.cached("preempt", lambda: preempt_service(adapters)),
     )

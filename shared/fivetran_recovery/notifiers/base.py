@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field, model_validator
 from fivetran_recovery.redaction import redact, redact_value
 
 NoticeKind = Literal[
-    "approval_request", "monitor", "escalation", "summary", "owner_action", "blocked", "decision", "ticket"
+    "approval_request", "monitor", "escalation", "summary", "owner_action", "blocked", "decision", "ticket",
+    "at_risk",  # a forecast for the owner (prediction/preempt.py), not a failure incident
 ]
 
 

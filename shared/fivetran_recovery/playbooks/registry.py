@@ -71,6 +71,11 @@ class Registry:
             score = _CATEGORY_SCORE  # a category-wide playbook with no pattern list
         return score
 
+    def for_prediction(self, kind: str | None) -> Playbook | None:
+        """The preemptive playbook for a predicted failure kind (highest priority first), or None."""
+        fits = [p for p in self._by_id.values() if kind and kind in p.match.predicted]
+        return max(fits, key=lambda p: (p.priority, p.id)) if fits else None
+
     def _best(self, diagnosis: Diagnosis, *, task_type: str | None, status_code: int | None) -> Playbook:
         """The most specific playbook by category, pattern, task type and status codes; never by a name."""
         if diagnosis.category is Category.UNKNOWN:

@@ -184,6 +184,9 @@ class Match(BaseModel):
     task_types: list[str] = Field(default_factory=list, description="Fivetran sync_end data.taskType values")
     status_codes: list[int] = Field(default_factory=list, description="HTTP status codes named in the error")
     min_confidence: float = Field(0.5, ge=0.0, le=1.0)
+    predicted: list[str] = Field(
+        default_factory=list, description="preemptive playbook: the predicted failure kinds it acts on "
+        "(prediction.risk kinds: quota, growth, destination, credential, ...); never matches a failure")
 
     @field_validator("patterns")
     @classmethod

@@ -150,13 +150,18 @@ def _credential(records: list[SyncRecord], now: datetime) -> tuple[str | None, d
         if record.at is None or record.at < now - RECENT:
             break
         for kind in record.warning_types:
-            if any(word in kind.lower() for word in CREDENTIAL_WORDS):
-                return kind, _deadline(record.warning_messages)
+            if is_credential_kind(kind):
+                return kind, deadline_in(record.warning_messages)
     return None, None
 
 
-def _deadline(messages: list[str]) -> datetime | None:
-    """The first date a warning states (used only for the lead-time estimate, never to act)."""
+def is_credential_kind(kind: str) -> bool:
+    return any(word in kind.lower() for word in CREDENTIAL_WORDS)
+
+
+def deadline_in(messages: list[str]) -> datetime | None:
+    """The first date (and time) a warning states; used only for the risk and lead-time estimate, never to decide
+    what an action touches."""
     for message in messages:
         match = _DATE.search(message)
         if match:
@@ -164,7 +169,9 @@ def _deadline(messages: list[str]) -> datetime | None:
                 day = date.fromisoformat(match.group(1))
             except ValueError:
                 continue
-            return datetime(day.year, day.month, day.day, tzinfo=UTC)
+            # "expires on D": some time that day; with no time given, its middle is the unbiased guess
+            hour, minute = (int(match.group(2)[:2]), int(match.group(2)[3:])) if match.group(2) else (12, 0)
+            return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
     return None
 
 

@@ -9,15 +9,16 @@ credential, failures clustering, and the background chance that grows with the n
 The parts are combined by a logistic whose weights were fitted offline (bench/offline/predict_fit.py, plain Python,
 generated fleets whose seeds the backtest does not report) and ship as plain numbers in coefficients.json; every
 weight is >= 0, so evidence can only raise the risk, and each reason's share is its weight times its evidence.
-Without that file the parts combine by hand as a noisy-OR, 1 - prod(1 - p_i). A stalled connection (no success for
-many intervals) is never scored below its stale evidence. Deterministic; no runtime dependency.
+Without that file the parts combine by hand as a noisy-OR, 1 - prod(1 - p_i). A stalled or failing connection, or
+a credential whose stated expiry falls in the next 24 h, is never scored below that evidence. Deterministic; no
+runtime dependency.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from fivetran_recovery.prediction.features import HARMLESS_KINDS, Profile, profile
+from fivetran_recovery.prediction.features import HARMLESS_KINDS, Profile, deadline_in, is_credential_kind, profile
 from fivetran_recovery.prediction.syncs import SyncRecord
 
 LEVELS = ((0.5, "high"), (0.25, "medium"), (0.0, "low"))
@@ -62,6 +63,7 @@ class Part:
 NO_SIGNS = "no warning signs against its own baseline"
 OVERRIDES = frozenset({"stale", "failing"})  # states, not precursors: outside the fit (the backtest scores only
 # connections healthy at the cut), they set a floor under the risk
+FLOORS = OVERRIDES | {"credential"}  # a date Fivetran states is a fact, not a trend: its risk is a floor too
 FLOOR = -3.0  # log-odds where evidence starts to count fully (p = 0.05)
 WEAK = -6.0  # below this (p < 0.0025) it counts as none
 COEFFICIENTS = Path(__file__).with_name("coefficients.json")
@@ -230,10 +232,11 @@ def combine(parts: list[Part], coefficients: dict[str, Any] | None) -> tuple[flo
     weights = coefficients["weights"]
     shares = [(p, sum(weights.get(k, 0.0) * value for k, value in features([p]).items())) for p in parts]
     risk = _sigmoid(coefficients["intercept"] + sum(share for _, share in shares))
-    for part in parts:  # a stalled or failing connection is never scored below that evidence
-        if part.kind in OVERRIDES and part.p > risk:
+    for part in parts:  # a stalled or failing connection, or a stated expiry, is never scored below that evidence
+        if part.kind in FLOORS and part.p > risk:
             risk = part.p
-            shares.append((part, float("inf")))
+            shares = [(p, float("inf") if p is part else share) for p, share in shares if p is not part] + [
+                (part, float("inf"))]
     return risk, sorted(shares, key=lambda x: -x[1])
 
 
@@ -260,12 +263,17 @@ def _signals(pr: Profile) -> dict[str, float | int | str | None]:
 
 
 def assess_syncs(connection_id: str, records: list[SyncRecord], *, now: datetime | None = None,
-                 coefficients: dict[str, Any] | str | None = "shipped") -> RiskAssessment:
+                 coefficients: dict[str, Any] | str | None = "shipped",
+                 current_warnings: Iterable[tuple[str, str]] = ()) -> RiskAssessment:
     """Risk for one connection as of `now` (default: its last sync). `coefficients=None` uses the hand-made
-    noisy-OR (the backtest compares both)."""
+    noisy-OR (the backtest compares both). `current_warnings`: (code, message) of the connection's
+    `status.warnings` from the API, read like LOG warnings (an expiring credential above all)."""
     if now is None:
         now = max((r.at for r in records if r.at), default=None) or datetime.now().astimezone()
     pr = profile(records, now)
+    for code, message in current_warnings:
+        if pr.credential_warning is None and is_credential_kind(code):
+            pr.credential_warning, pr.credential_deadline = code, deadline_in([message])
     parts = parts_of(pr, now)
     risk, shares = combine(parts, _COEFFICIENTS if coefficients == "shipped" else coefficients)
     risk = round(risk, 3)

@@ -38,8 +38,9 @@ def syncs_from_history(records: Iterable[HistoryRecord]) -> list[SyncRecord]:
 def assess_connection(connection: Any, history: list[HistoryRecord], *, now: datetime) -> RiskAssessment:
     """Risk from the history, raised by what Fivetran itself reports (delayed data, open tasks, warnings)."""
     syncs = syncs_from_history(history)
-    assessment = assess_syncs(connection.id, syncs, now=now)
     status = connection.status
+    current = [(w.code or "", w.message or "") for w in status.warnings]
+    assessment = assess_syncs(connection.id, syncs, now=now, current_warnings=current)
     extra: list[str] = []
     if status.update_state == "delayed":
         extra.append("Fivetran reports the data as delayed")
@@ -63,12 +64,15 @@ def assess_connection(connection: Any, history: list[HistoryRecord], *, now: dat
 
 
 class PredictService:
-    def __init__(self, *, fivetran: Any, history: HistoryStore, risks: RiskStore, clock: Callable[[], datetime]):
+    def __init__(self, *, fivetran: Any, history: HistoryStore, risks: RiskStore, clock: Callable[[], datetime],
+                 preempt: Any = None):
         self.fivetran = fivetran
         self.history = history
         self.risks = risks
         self.clock = clock
+        self.preempt = preempt  # PreemptService: at-risk notices, preemptive playbooks, outcomes (None: score only)
         self.failed: list[str] = []
+        self.notices: list[Any] = []
 
     def run(self) -> list[RiskAssessment]:
         now = self.clock()
@@ -78,6 +82,11 @@ class PredictService:
                 history = self.history.recent(connection.id, limit=HISTORY_DEPTH)
                 assessment = assess_connection(connection, history, now=now)
                 self.risks.put(assessment, at=now)
+                if self.preempt is not None:
+                    self.preempt.settle(connection.id)
+                    notice = self.preempt.act(assessment, connection)
+                    if notice is not None:
+                        self.notices.append(notice)
             except Exception:  # one connection's store error must not cost every other connection its score
                 logger.exception("risk not assessed", extra={"connection_id": connection.id})
                 self.failed.append(connection.id)
