@@ -70,7 +70,8 @@ def play_prevented(stack: LocalStack, result: ScenarioResult) -> None:
         "lead time estimated before the expiry": assessment.lead_time_hours is not None
         and 0 < assessment.lead_time_hours <= 24,
         "one at-risk notice, not an incident": notice["outcome"] == "open" and result.incidents == 0,
-        "owner got the at-risk notice and the link": [n["kind"] for n in sent] == ["owner_action", "at_risk"],
+        "owner got the at-risk notice and the link": [n["kind"] for n in sent if n["op"] == "post"] == [
+            "owner_action", "at_risk"] and [n["op"] for n in sent].count("direct") == 1,
         "one write: the Connect Card": writes_after_act == [f"POST /v1/connections/{CONNECTION}/connect-card"],
         "settled as prevented": settled["outcome"] == "prevented",
     }
@@ -90,7 +91,7 @@ def play_monitor(stack: LocalStack, result: ScenarioResult) -> None:
     steps.record_common(stack, result, CONNECTION)
     result.checks = {
         "scored high": assessment.level == "high",
-        "shown to the owner as an at-risk notice": [n["kind"] for n in sent] == ["at_risk"],
+        "shown to the owner as an at-risk notice": [(n["kind"], n["op"]) for n in sent] == [("at_risk", "post")],
         "the recommendation says monitor: no write": any("monitor: no write" in a
                                                           for a in sent[0].get("planned_actions", [])),
         "zero Fivetran writes": result.fivetran_write_calls == 0,

@@ -22,12 +22,21 @@ NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 
 
 class Outbox:
+    """The dispatcher's contract: channel notices, and owner-only ones (the Connect Card link) sent directly."""
+
     def __init__(self):
-        self.notices = []
+        self.notices, self.direct = [], []
 
     def post(self, notice):
         self.notices.append(notice)
         return {"outbox": {"n": len(self.notices)}}, {}
+
+    def owner_email(self, connection_id, connection):
+        return "owner@example.org"
+
+    def post_direct(self, notice, *, email):
+        self.direct.append((email, notice))
+        return f"outbox DM to {email}", {}
 
 
 class Harness:
@@ -63,7 +72,8 @@ def test_given_a_warned_credential_expiry_in_auto_when_acted_then_a_reauth_link_
     assert notice.writes == 1 and [c["path"] for c in h.sim.write_calls()] == [
         f"/v1/connections/{connection.id}/connect-card"]
     kinds = [n.kind for n in h.outbox.notices]
-    assert kinds == ["owner_action", "at_risk"]  # the link, then the at-risk notice with reasons and lead time
+    assert kinds == ["owner_action", "at_risk"]  # where the link went, then the at-risk notice with reasons and lead
+    assert [(email, n.link is not None) for email, n in h.outbox.direct] == [("owner@example.org", True)]
     at_risk = h.outbox.notices[-1]
     assert "20 h" in at_risk.title and at_risk.reasons == ["evidence for credential (p=0.90)"]
     assert [a[2] for a in h.audit] == ["at_risk_opened", "preemptive_intent", "preemptive_outcome"]
