@@ -16,10 +16,11 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-# Importing the route modules registers their routes (/v1 and /__sim).
-import local.simulator.routes_api
+import local.simulator.latency as latency
+import local.simulator.routes_api  # importing the route modules registers their routes (/v1 and /__sim)
 import local.simulator.routes_control  # noqa: F401
 from local.simulator.core import SimulatorCore
+from local.simulator.quotas import QuotaExceeded
 from local.simulator.routing import ROUTES, Reply, error, json_reply, one
 from local.simulator.rules import SimApiError
 from local.simulator.scenarios import ScenarioError
@@ -89,19 +90,25 @@ def _dispatch(
             parsed = json.loads(body)
         except ValueError:
             return error(400, "InvalidInput", "request body is not valid JSON"), body.decode(errors="replace"), params
-    matched = None
-    for route_method, regex, func in ROUTES:
+    matched, template = None, ""
+    for route_method, regex, func, pattern in ROUTES:
         found = regex.match(path)
         if found:
             params = {k: unquote(v) for k, v in found.groupdict().items()}
             if route_method == method:
-                matched = func
+                matched, template = func, pattern
                 break
+    rate: dict[str, str] = {}
     if is_api:
         if not _authorised(sim, headers.get("authorization")):
             return error(401, "AuthFailed", "Authentication failed: check the API key and secret"), parsed, params
         if not _accepts_json(headers.get("accept")):
             return error(406, "NotAcceptable", "Use Accept: application/json;version=2"), parsed, params
+        try:
+            rate = sim.quota.take(latency.QUOTA_CLASSES.get((method, template), ()))
+        except QuotaExceeded as exc:
+            headers_429 = {**sim.quota.headers(), "Retry-After": str(exc.retry_after)}
+            return error(429, "TooManyRequests", str(exc), headers_429), parsed, params
         faulted = _fault_reply(sim, method, path)
         if faulted is not None:
             return faulted, parsed, params
@@ -109,13 +116,19 @@ def _dispatch(
         if params:
             return error(405, "MethodNotAllowed", f"{method} is not supported on {path}"), parsed, params
         return error(404, "NotFound", f"No endpoint {method} {path}"), parsed, params
+    timing = latency.plan(sim, method, template, params, parsed) if is_api else latency.Plan()
     try:
-        status, payload = matched(sim, params, query, parsed if parsed is not None else {})
+        try:
+            status, payload = matched(sim, params, query, parsed if parsed is not None else {})
+        finally:
+            time.sleep(sim.fidelity.real_seconds(timing.seconds))  # outside the simulator's lock
     except SimApiError as exc:
-        return error(exc.status, exc.code, exc.message), parsed, params
+        return error(exc.status, exc.code, exc.message, rate), parsed, params
     except (ScenarioError, ValueError, TypeError) as exc:
-        return error(400, "InvalidInput", str(exc)), parsed, params
-    return json_reply(status, payload), parsed, params
+        return error(400, "InvalidInput", str(exc), rate), parsed, params
+    if timing.status is not None:  # it acted, and still answers an error (documented for the pause)
+        return error(timing.status, "InternalServerError", timing.message, rate), parsed, params
+    return json_reply(status, payload, rate), parsed, params
 
 
 def mock_transport(sim: SimulatorCore) -> Any:

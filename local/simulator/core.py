@@ -28,6 +28,8 @@ from local.simulator.faults import FaultPlan
 from local.simulator.fleet import Group, SimConnection, default_fleet, iso, passing_setup_tests, render_connection
 from local.simulator.hooks import WebhookRegistry
 from local.simulator.logrows import LogBook
+from local.simulator.options import STRICT, Fidelity
+from local.simulator.quotas import AccountQuota
 from local.simulator.rules import SimApiError, not_found, webhook_time
 from local.simulator.scenarios import ScenarioError, build_scenario
 from local.simulator.schemas import SchemaOps
@@ -52,9 +54,10 @@ class SimulatorCore(SyncEngine, ConnectionOps, SchemaOps):
         webhook_url: Target | None = None,
         webhook_secret: str | None = None,
         webhook_events: list[str] | None = None,
-        require_https_webhooks: bool = False,
-        verify_webhooks_on_create: bool = False,
+        fidelity: Fidelity | None = None,
     ) -> None:
+        """`fidelity` is strict by default (options.py); a lenient behaviour is an option a test names."""
+        self.fidelity = fidelity or STRICT
         self.clock = VirtualClock(start or DEFAULT_START)
         if connections is None:
             groups, connections = default_fleet(self.clock.now())
@@ -62,6 +65,7 @@ class SimulatorCore(SyncEngine, ConnectionOps, SchemaOps):
         self.api_secret = api_secret
         self._lock = threading.RLock()
         self._rng = random.Random(seed)
+        self._volume_rng = random.Random(seed + 1)  # sync-history volumes, apart so sync ids stay as they were
         self._groups = {g.id: g for g in (groups or [])}
         self._connections = {c.id: c for c in sorted(connections, key=lambda c: c.id)}
         unknown_groups = {c.group_id for c in connections} - set(self._groups)
@@ -70,9 +74,17 @@ class SimulatorCore(SyncEngine, ConnectionOps, SchemaOps):
         self._write_calls: list[WriteCall] = []
         self.logbook = LogBook()
         self.sender = WebhookSender()
+        f = self.fidelity
         self.webhooks = WebhookRegistry(
-            self.sender, self.now, require_https=require_https_webhooks, verify_on_create=verify_webhooks_on_create
+            self.sender,
+            self.now,
+            require_https=not f.webhooks_http_allowed,
+            verify_on_create=not f.webhooks_untested,
+            retry=not f.webhooks_no_retry,
+            retry_step=f.webhook_retry_step,
+            retry_for=f.webhook_retry_for,
         )
+        self.quota = AccountQuota(f.quota)
         self.faults = FaultPlan()
         self.status = StatusFeed(self.now)
         if webhook_url is not None:
@@ -105,7 +117,11 @@ class SimulatorCore(SyncEngine, ConnectionOps, SchemaOps):
 
     def connection(self, connection_id: str) -> dict[str, Any]:
         with self._lock:
-            return render_connection(self._get(connection_id))
+            return self._render(self._get(connection_id))
+
+    def _render(self, conn: SimConnection) -> dict[str, Any]:
+        self._refresh_update_state(conn)
+        return render_connection(conn)
 
     def scenario_of(self, connection_id: str) -> dict[str, Any] | None:
         with self._lock:
@@ -146,6 +162,8 @@ class SimulatorCore(SyncEngine, ConnectionOps, SchemaOps):
                 instance = first if index == 0 else build_scenario(scenario, **options)
                 target.scenario = instance
                 instance.on_inject(target)
+                if instance.auto_pause_due() and not target.paused:
+                    self._auto_pause(target, instance.auto_pause_reason)
                 described.append({"connection_id": target.id, **instance.describe()})
             return described
 
@@ -162,7 +180,7 @@ class SimulatorCore(SyncEngine, ConnectionOps, SchemaOps):
                 conn.setup_state = "connected"
             conn.setup_tests = passing_setup_tests(conn.service)
             conn.connect_card = None
-            return render_connection(conn)
+            return self._render(conn)
 
     def clear(self, connection_id: str) -> dict[str, Any]:
         """Remove the connection's scenario (e.g. the recovery SQL removed the duplicate rows)."""
@@ -173,7 +191,7 @@ class SimulatorCore(SyncEngine, ConnectionOps, SchemaOps):
             if conn.setup_state == "broken":
                 conn.setup_state = "connected"
             conn.setup_tests = passing_setup_tests(conn.service)
-            return render_connection(conn)
+            return self._render(conn)
 
     def _notify(self, conn: SimConnection, action: str, detail: dict[str, Any]) -> None:
         if conn.scenario:
@@ -184,6 +202,9 @@ class SimulatorCore(SyncEngine, ConnectionOps, SchemaOps):
         if group_id is not None and group_id not in self._groups:
             raise SimApiError(404, "NotFound_Group", f"Group with id '{group_id}' does not exist.")
         return self.webhooks.create(body, group_id=group_id, test_body=self._test_body("sync_start"))
+
+    def patch_webhook(self, webhook_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self.webhooks.patch(webhook_id, body, test_body=self._test_body("sync_start"))
 
     def _test_body(self, event: str) -> bytes:
         """The test delivery Fivetran sends for its dummy connection (FACTS.md 1.1: no data, no sync_id)."""

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from local.simulator.fleet import SimConnection, SyncRun, passing_setup_tests
+from local.simulator.history import HISTORY_STATUS, SyncRecord
 from local.simulator.rules import webhook_time
 from local.simulator.scenarios import (
     CANCELED,
@@ -45,6 +46,7 @@ class SyncEngine:
             else:  # pragma: no cover - a scheduling bug, not a user error
                 raise RuntimeError("simulator did not settle")
             self.clock.set(target)
+        self.webhooks.retry_due()
 
     def _next_event_time(self) -> datetime | None:
         times = [t for c in self._connections.values() if (t := self._event_time(c)) is not None]
@@ -90,6 +92,7 @@ class SyncEngine:
         conn.next_sync_at = None
         conn.last_started_at = now
         conn.sync_count += 1
+        conn.history.append(SyncRecord(run.sync_id, now))
         self.logbook.add(now, conn.id, "INFO", "sync_start", None, run.sync_id)
         self._emit(conn, "sync_start", sync_id=run.sync_id)
         return run
@@ -103,6 +106,7 @@ class SyncEngine:
         else:
             outcome = (conn.scenario.outcome(run.trigger) if conn.scenario else None) or SyncOutcome(SUCCESSFUL)
         self._apply_outcome(conn, outcome)
+        self._record_history(conn, run, outcome)
         self._log_sync(conn, run, outcome)
         data: dict[str, Any] = {"status": outcome.status}
         if outcome.reason:
@@ -122,21 +126,51 @@ class SyncEngine:
             self._start_sync(conn, "resync" if pending == "resync" else "manual", historical=pending == "resync")
         else:
             self._schedule_next(conn)
+        if conn.scenario is not None and conn.scenario.auto_pause_due() and not conn.paused:
+            self._auto_pause(conn, conn.scenario.auto_pause_reason)
+
+    def _auto_pause(self, conn: SimConnection, reason: str) -> None:
+        """Fivetran pauses a connection itself (broken for too long, trial over): a `pause_connector` webhook
+        and LOG row whose actor is Fivetran. The webhook's `data.actor` is not in the public payload samples
+        (FACTS.md 1.3 lists no pause payload): the gap is named here, the LOG row carries the same fields."""
+        conn.paused = True
+        conn.paused_by = "Fivetran"
+        conn.next_sync_at = None
+        if conn.current is None:
+            conn.sync_state = "paused"
+        detail = {"actor": "Fivetran", "reason": reason}
+        self.logbook.add(self.now(), conn.id, "INFO", "pause_connector", detail, None)
+        self._emit(conn, "pause_connector", data=detail)
+
+    def _record_history(self, conn: SimConnection, run: SyncRun, outcome: SyncOutcome) -> None:
+        record = next((r for r in reversed(conn.history) if r.sync_id == run.sync_id), None)
+        if record is None:
+            return
+        record.end = self.now()
+        paused_stop = outcome.status == CANCELED and conn.paused
+        record.status = "PAUSED" if paused_stop else HISTORY_STATUS.get(outcome.status, outcome.status)
+        record.reason = outcome.reason
+        extract = round(self._volume_rng.uniform(0.5, 40.0) * (20 if run.historical else 1), 3)
+        record.extract_mb = extract
+        if outcome.status == SUCCESSFUL:
+            record.process_mb = round(extract * 0.9, 3)
+            record.load_mb = round(extract * 0.8, 3)
 
     def _apply_outcome(self, conn: SimConnection, outcome: SyncOutcome) -> None:
         now = self.now()
         if outcome.status == SUCCESSFUL:
             conn.succeeded_at = now
-            conn.update_state = "on_schedule"
             if conn.scenario is None or conn.scenario.done:
                 conn.scenario = None
                 conn.tasks = []
+                conn.warnings = []
                 if conn.setup_state == "broken":
                     conn.setup_state = "connected"
                 conn.setup_tests = passing_setup_tests(conn.service)
         elif outcome.status in (FAILURE, FAILURE_WITH_TASK):
             conn.failed_at = now
-            conn.update_state = "delayed"
+            if conn.scenario is not None and conn.scenario.warning:
+                conn.warnings = [dict(conn.scenario.warning, details=outcome.reason)]
             if outcome.status == FAILURE_WITH_TASK and outcome.task_type:
                 conn.setup_state = "broken"
                 label = TASK_LABELS.get(outcome.task_type, outcome.task_type.replace("_", " ").title())
@@ -193,6 +227,19 @@ class SyncEngine:
             conn.current.cancel_reason = USER_CANCELED.text
             conn.current.ends_at = self.now()
             self._finish_sync(conn)
+
+    def _refresh_update_state(self, conn: SimConnection) -> None:
+        """`update_state` from the delay threshold, not from the last sync's outcome (FACTS.md 5: driven by
+        `data_delay_sensitivity` / `data_delay_threshold`). How many minutes LOW/NORMAL/HIGH allow is not
+        documented: here 2x, 1x and 0.5x the sync frequency beyond one interval; CUSTOM uses the threshold."""
+        if conn.paused or conn.schedule_type == "manual" or conn.succeeded_at is None:
+            conn.update_state = "on_schedule"
+            return
+        factor = {"LOW": 2.0, "HIGH": 0.5, "SYNC_FREQUENCY": 1.0}.get(conn.data_delay_sensitivity, 1.0)
+        custom = conn.data_delay_sensitivity == "CUSTOM"
+        threshold = conn.data_delay_threshold if custom else factor * conn.sync_frequency
+        allowed = timedelta(minutes=conn.sync_frequency + threshold)
+        conn.update_state = "delayed" if self.now() - conn.succeeded_at > allowed else "on_schedule"
 
     # -- webhooks -------------------------------------------------------------------------------------------
     def _emit(

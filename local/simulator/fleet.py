@@ -66,6 +66,12 @@ class SimConnection:
     connect_card: dict[str, Any] | None = None
     connect_card_config: dict[str, Any] | None = None
     sync_count: int = 0
+    data_delay_sensitivity: str = "NORMAL"
+    data_delay_threshold: int = 0
+    pause_after_trial: bool = False
+    paused_by: str | None = None  # "Fivetran" when Fivetran paused it itself (broken, trial expired)
+    edited_columns: set[tuple[str, str, str]] = field(default_factory=set)  # columns a PATCH set explicitly
+    history: list[Any] = field(default_factory=list)  # history.SyncRecord, oldest first
 
 
 SERVICE_CONFIG: dict[str, dict[str, Any]] = {
@@ -78,12 +84,43 @@ SERVICE_CONFIG: dict[str, dict[str, Any]] = {
     "stripe": {"api_key": "******"},
 }
 
+# Per-service features (the definitions: table re-sync "only for connectors supporting table-level re-sync",
+# `supports_columns_config`). Which real connector lacks which is not listed anywhere public; Google Sheets has
+# no table-level re-sync and no column config in the simulated fleet (the issue's example), the rest have both.
+SERVICE_FEATURES: dict[str, dict[str, bool]] = {
+    "google_sheets": {"table_resync": False, "columns_config": False},
+}
+DEFAULT_FEATURES = {"table_resync": True, "columns_config": True}
+DATABASES = ("postgres", "mysql")
+
+
+def features(service: str) -> dict[str, bool]:
+    return {**DEFAULT_FEATURES, **SERVICE_FEATURES.get(service, {})}
+
+
+def destination_name(name: str) -> str:
+    """Fivetran's destination naming: snake_case, lower case (`StageName` -> `stage_name`)."""
+    out = []
+    for index, char in enumerate(name):
+        if char.isupper() and index and (name[index - 1].islower() or name[index - 1].isdigit()):
+            out.append("_")
+        out.append(char.lower())
+    return "".join(out)
+
+
+def destination_schema(service: str, connection_schema: str, source_schema: str) -> str:
+    """Database connectors write each source schema to `<connection schema prefix>_<source schema>`; the others
+    write to the connection's schema (FACTS.md: `name_in_destination`)."""
+    if service in DATABASES:
+        return f"{connection_schema}_{destination_name(source_schema)}"
+    return connection_schema
+
 # id, service, schema, group, sync_frequency (min), schedule_type, daily_sync_time, base duration (s), tables
 _DEFAULT_CONNECTIONS: list[tuple[str, str, str, str, int, str, str | None, float, dict[str, dict[str, list[str]]]]] = [
     (
         "vivid_lantern",
         "postgres",
-        "postgres_public",
+        "postgres_prod",
         "warehouse_snowflake",
         15,
         "auto",
@@ -116,7 +153,7 @@ _DEFAULT_CONNECTIONS: list[tuple[str, str, str, str, int, str, str | None, float
         "auto",
         None,
         300.0,
-        {"salesforce": {"account": ["id", "name", "industry"], "opportunity": ["id", "account_id", "stage_name"]}},
+        {"salesforce": {"Account": ["Id", "Name", "Industry"], "Opportunity": ["Id", "AccountId", "StageName"]}},
     ),
     (
         "copper_kite",
@@ -191,43 +228,47 @@ SCENARIO_HOMES = {
     "duplicate_primary_key": "vivid_lantern",
     "broken_setup": "quiet_harbor",
     "latency_creep": "vivid_lantern",
+    "fivetran_paused": "quiet_harbor",
 }
 
 
-def schema_config_for(tables: dict[str, dict[str, list[str]]]) -> dict[str, Any]:
-    """A full schema config in the collection's shape; the first column of each table is its primary key."""
+SYSTEM_COLUMN = {
+    "allowed": False,
+    "reason_code": "SYSTEM_COLUMN",
+    "reason": "The column does not support exclusion as it is a Primary Key",
+}
+ALLOWED = {"allowed": True, "reason_code": None, "reason": None}
+
+
+def schema_config_for(
+    tables: dict[str, dict[str, list[str]]], *, service: str = "postgres", connection_schema: str | None = None
+) -> dict[str, Any]:
+    """The full schema config (every column) in the definitions' shape; the first column of each table is its
+    primary key. The API omits unedited columns from it (schemas.py); the columns endpoint lists them all."""
+    columns_config = features(service)["columns_config"]
     schemas: dict[str, Any] = {}
     for schema, table_map in tables.items():
         table_configs: dict[str, Any] = {}
         for table, columns in table_map.items():
             column_configs = {}
             for index, column in enumerate(columns):
-                primary = index == 0
-                settings = (
-                    {
-                        "allowed": False,
-                        "reason_code": "SYSTEM_COLUMN",
-                        "reason": "The column does not support exclusion as it is a Primary Key",
-                    }
-                    if primary
-                    else {"allowed": True, "reason_code": None, "reason": None}
-                )
                 column_configs[column] = {
                     "enabled": True,
                     "hashed": False,
-                    "name_in_destination": column,
-                    "is_primary_key": primary,
-                    "enabled_patch_settings": settings,
+                    "name_in_destination": destination_name(column),
+                    "is_primary_key": index == 0,
+                    "enabled_patch_settings": dict(SYSTEM_COLUMN if index == 0 else ALLOWED),
                 }
             table_configs[table] = {
                 "enabled": True,
-                "name_in_destination": table,
+                "name_in_destination": destination_name(table),
                 "sync_mode": "SOFT_DELETE",
-                "supports_columns_config": True,
-                "enabled_patch_settings": {"allowed": True, "reason_code": None, "reason": None},
+                "supports_columns_config": columns_config,
+                "enabled_patch_settings": dict(ALLOWED),
                 "columns": column_configs,
             }
-        schemas[schema] = {"enabled": True, "name_in_destination": schema, "tables": table_configs}
+        name = destination_schema(service, connection_schema, schema) if connection_schema else schema
+        schemas[schema] = {"enabled": True, "name_in_destination": name, "tables": table_configs}
     return {"schema_change_handling": "ALLOW_COLUMNS", "schemas": schemas, "enable_new_by_default": False}
 
 
@@ -251,15 +292,12 @@ def default_fleet(start: datetime) -> tuple[list[Group], list[SimConnection]]:
             succeeded_at=start - timedelta(minutes=freq) + timedelta(seconds=duration),
         )
         connection.last_started_at = start - timedelta(minutes=freq)
-        connection.schema_config = schema_config_for(tables)
+        connection.schema_config = schema_config_for(tables, service=service, connection_schema=schema)
         connection.setup_tests = passing_setup_tests(service)
         if stype == "auto":
             connection.next_sync_at = start + timedelta(seconds=60 * (index + 1))
         connections.append(connection)
     return list(DEFAULT_GROUPS), connections
-
-
-DATABASES = ("postgres", "mysql")
 
 
 def passing_setup_tests(service: str) -> list[dict[str, Any]]:
@@ -288,12 +326,12 @@ def render_connection(connection: SimConnection) -> dict[str, Any]:
         "succeeded_at": iso(connection.succeeded_at),
         "failed_at": iso(connection.failed_at),
         "paused": connection.paused,
-        "pause_after_trial": False,
+        "pause_after_trial": connection.pause_after_trial,
         "sync_frequency": connection.sync_frequency,
         "daily_sync_time": connection.daily_sync_time,
         "schedule_type": connection.schedule_type,
-        "data_delay_sensitivity": "NORMAL",
-        "data_delay_threshold": 0,
+        "data_delay_sensitivity": connection.data_delay_sensitivity,
+        "data_delay_threshold": connection.data_delay_threshold,
         "status": {
             "setup_state": connection.setup_state,
             "schema_status": "ready",

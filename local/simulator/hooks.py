@@ -6,12 +6,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from local.simulator.fleet import iso
 from local.simulator.rules import SimApiError, bad_request, cursor_offset, make_cursor
-from local.simulator.webhooks import Target, WebhookSender
+from local.simulator.webhooks import Delivery, Target, WebhookSender
 
 ALL_EVENTS = (
     "sync_start",
@@ -22,6 +22,8 @@ ALL_EVENTS = (
     "force_update_connector",
     "resync_connector",
     "resync_table",
+    "connection_successful",
+    "connection_failure",
 )
 CONFIGURED_ID = "sim_configured"
 
@@ -53,6 +55,14 @@ class Hook:
         }
 
 
+@dataclass
+class _Retry:
+    delivery: Delivery
+    first_failed_at: datetime
+    wait: float  # seconds waited before the retry now due
+    due: datetime
+
+
 def _label(target: Target) -> str:
     return target if isinstance(target, str) else getattr(target, "__name__", "callable")
 
@@ -63,16 +73,77 @@ class WebhookRegistry:
         sender: WebhookSender,
         now: Callable[[], datetime],
         *,
-        require_https: bool = False,
-        verify_on_create: bool = False,
+        require_https: bool = True,
+        verify_on_create: bool = True,
+        retry: bool = True,
+        retry_step: float = 300.0,
+        retry_for: float = 24 * 3600.0,
     ) -> None:
         self._sender = sender
         self._now = now
         self._require_https = require_https
         self._verify_on_create = verify_on_create
+        self._retry, self._retry_step, self._retry_for = retry, retry_step, retry_for
         self._lock = threading.Lock()
         self._hooks: dict[str, Hook] = {}
+        self._retries: dict[tuple[str, bytes], _Retry] = {}
         self._seq = 0
+        self.disabled: list[dict[str, Any]] = []  # {webhook_id, at}: webhooks Fivetran disabled after 24 h
+        sender.on_result = self._on_result
+
+    # -- retries: FACTS.md 1.5 (each wait 5 minutes longer than the last, for 24 h, then the webhook is disabled)
+    def _on_result(self, delivery: Delivery) -> None:
+        if not self._retry:
+            return
+        key = (delivery.webhook_id, delivery.body)
+        now = self._now()
+        with self._lock:
+            hook = self._hooks.get(delivery.webhook_id)
+            if hook is None:
+                return
+            if delivery.ok:
+                self._retries.pop(key, None)
+                return
+            entry = self._retries.get(key)
+            if entry is None:
+                entry = self._retries[key] = _Retry(delivery, now, 0.0, now)
+            if (now - entry.first_failed_at).total_seconds() >= self._retry_for:
+                self._disable(hook, now)
+                return
+            entry.delivery = delivery
+            entry.wait += self._retry_step
+            entry.due = now + timedelta(seconds=entry.wait)
+
+    def _disable(self, hook: Hook, now: datetime) -> None:
+        hook.active = False
+        self.disabled.append({"webhook_id": hook.id, "at": iso(now)})
+        for key in [k for k in self._retries if k[0] == hook.id]:
+            del self._retries[key]
+
+    def retry_due(self) -> int:
+        """Queue every retry that is due by now; returns how many (call as virtual time moves)."""
+        now = self._now()
+        with self._lock:
+            due = [e for e in self._retries.values() if e.due <= now and self._hooks[e.delivery.webhook_id].active]
+            for entry in due:
+                entry.due = datetime.max.replace(tzinfo=now.tzinfo)  # until its result comes back
+        for entry in due:
+            self._sender.redeliver(entry.delivery)
+        return len(due)
+
+    def _check_url(self, url: Any) -> None:
+        schemes = ("https://",) if self._require_https else ("https://", "http://")
+        if not isinstance(url, str) or not url.startswith(schemes):
+            raise bad_request("url must be an HTTPS URL" if self._require_https else "url must be a URL")
+
+    def _verify(self, url: str, secret: str | None, test_body: bytes | None) -> None:
+        """The synchronous test delivery Fivetran makes on create and on activation (FACTS.md 1.1)."""
+        if not self._verify_on_create or test_body is None:
+            return
+        check = self._sender.deliver_now("verification", url, secret or None, "sync_start", test_body)
+        if not check.ok:
+            detail = f"status {check.status}" if check.status is not None else check.error
+            raise bad_request(f"the webhook test to {url} failed ({detail})")
 
     def configure(self, target: Target, secret: str | None = None, events: list[str] | None = None) -> None:
         hook = Hook(
@@ -103,19 +174,17 @@ class WebhookRegistry:
         """Register a webhook. With `verify_on_create`, an active webhook first gets `test_body` synchronously,
         and is not created (400) if the receiver does not answer 2xx, as Fivetran does (FACTS.md 1.1)."""
         url, events = body.get("url"), body.get("events")
-        schemes = ("https://",) if self._require_https else ("https://", "http://")
-        if not isinstance(url, str) or not url.startswith(schemes):
-            raise bad_request("url must be an HTTPS URL" if self._require_https else "url must be a URL")
+        self._check_url(url)
         if not isinstance(events, list) or not events or not all(isinstance(e, str) and e for e in events):
             raise bad_request("events must be a non-empty list of event names")
         active, secret = body.get("active", True), body.get("secret")
         if not isinstance(active, bool) or (secret is not None and not isinstance(secret, str)):
             raise bad_request("active must be a boolean and secret a string")
-        if self._verify_on_create and active and test_body is not None:
-            check = self._sender.deliver_now("verification", url, secret or None, "sync_start", test_body)
-            if not check.ok:
-                detail = f"status {check.status}" if check.status is not None else check.error
-                raise bad_request(f"the webhook test to {url} failed ({detail}); the webhook was not created")
+        if active:
+            try:
+                self._verify(url, secret, test_body)
+            except SimApiError as exc:
+                raise bad_request(f"{exc.message}; the webhook was not created") from None
         with self._lock:
             self._seq += 1
             hook = Hook(
@@ -151,12 +220,17 @@ class WebhookRegistry:
         with self._lock:
             return self._get(webhook_id).render()
 
-    def patch(self, webhook_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    def patch(self, webhook_id: str, body: dict[str, Any], *, test_body: bytes | None = None) -> dict[str, Any]:
         with self._lock:
             hook = self._get(webhook_id)
+            activating = body.get("active") is True and not hook.active
+            url, secret = body.get("url", hook.url), body.get("secret", hook.secret)
+        if "url" in body:
+            self._check_url(body["url"])
+        if activating or (body.get("run_tests") is True):
+            self._verify(url, secret, test_body)  # activation sends a test first; a failed one keeps it inactive
+        with self._lock:
             if "url" in body:
-                if not isinstance(body["url"], str) or not body["url"].startswith(("https://", "http://")):
-                    raise bad_request("url must be a URL")
                 hook.url = hook.target = body["url"]
             if "events" in body:
                 if not isinstance(body["events"], list) or not body["events"]:

@@ -44,6 +44,24 @@ def _sync(sim, params, query, body):
     return ok(message=sim.sync(params["cid"], force=force))
 
 
+@route("POST", "/v1/connections/{cid}/force")
+def _force(sim, params, query, body):
+    """The legacy "sync connector data" route (also /v1/connectors/{id}/force, GO v1.3.3, ASTRO): a sync now."""
+    return ok(message=sim.sync(params["cid"], force=False))
+
+
+@route("GET", "/v1/connections/{cid}/sync-history")
+def _sync_history(sim, params, query, body):
+    items, cursor = sim.sync_history(
+        params["cid"],
+        start_time=one(query, "start_time"),
+        end_time=one(query, "end_time"),
+        cursor=one(query, "cursor"),
+        limit=limit(query),
+    )
+    return ok({"items": items, "next_cursor": cursor})
+
+
 @route("POST", "/v1/connections/{cid}/resync")
 def _resync(sim, params, query, body):
     scope = object_body(body).get("scope")
@@ -77,10 +95,25 @@ def _patch_schemas(sim, params, query, body):
     return ok(sim.patch_schema_config(params["cid"], object_body(body)))
 
 
+@route("PATCH", "/v1/connections/{cid}/schemas/{schema}")
+def _patch_schema(sim, params, query, body):
+    return ok(sim.patch_schema(params["cid"], params["schema"], object_body(body)))
+
+
 @route("PATCH", "/v1/connections/{cid}/schemas/{schema}/tables/{table}")
 def _patch_table(sim, params, query, body):
-    patch = {"schemas": {params["schema"]: {"tables": {params["table"]: object_body(body)}}}}
-    return ok(sim.patch_schema_config(params["cid"], patch))
+    return ok(sim.patch_table(params["cid"], params["schema"], params["table"], object_body(body)))
+
+
+@route("PATCH", "/v1/connections/{cid}/schemas/{schema}/tables/{table}/columns/{column}")
+def _patch_column(sim, params, query, body):
+    patch = object_body(body)
+    return ok(sim.patch_column(params["cid"], params["schema"], params["table"], params["column"], patch))
+
+
+@route("GET", "/v1/connections/{cid}/schemas/{schema}/tables/{table}/columns")
+def _columns(sim, params, query, body):
+    return ok(sim.table_columns(params["cid"], params["schema"], params["table"]))
 
 
 @route("POST", "/v1/connections/{cid}/schemas/reload")
@@ -121,7 +154,7 @@ def _get_webhook(sim, params, query, body):
 
 @route("PATCH", "/v1/webhooks/{wid}")
 def _patch_webhook(sim, params, query, body):
-    return ok(sim.webhooks.patch(params["wid"], object_body(body)), "Webhook has been updated")
+    return ok(sim.patch_webhook(params["wid"], object_body(body)), "Webhook has been updated")
 
 
 @route("DELETE", "/v1/webhooks/{wid}")

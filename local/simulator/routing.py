@@ -41,14 +41,14 @@ def ok(data: Any = None, message: str = "Operation performed.") -> tuple[int, di
 
 
 Handler = Callable[[SimulatorCore, dict[str, str], dict[str, list[str]], Any], tuple[int, dict[str, Any]]]
-ROUTES: list[tuple[str, re.Pattern[str], Handler]] = []
+ROUTES: list[tuple[str, re.Pattern[str], Handler, str]] = []  # method, regex, handler, path template
 
 
 def route(method: str, pattern: str) -> Callable[[Handler], Handler]:
     regex = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern) + "$")
 
     def register(func: Handler) -> Handler:
-        ROUTES.append((method, regex, func))
+        ROUTES.append((method, regex, func, pattern))
         return func
 
     return register

@@ -86,6 +86,8 @@ def validate_schedule_fields(body: dict[str, Any]) -> None:
     if "daily_sync_time" in body:
         value = body["daily_sync_time"]
         parts = value.split(":") if isinstance(value, str) else []
+        if value is None:
+            return
         if len(parts) != 2 or not all(p.isdigit() and len(p) == 2 for p in parts) or int(parts[0]) > 23:
             raise bad_request("daily_sync_time must look like HH:00")
 

@@ -142,6 +142,14 @@ class Scenario:
     def reload(self, schema_config: dict[str, Any]) -> None:
         """A schema reload read the source: show what changed there (in place)."""
 
+    def auto_pause_due(self) -> bool:
+        """True when Fivetran itself pauses the connection now (after the sync that just ended)."""
+        return False
+
+    auto_pause_reason: ClassVar[str] = ""
+    # A status.warnings entry shown while the scenario fails the syncs (None: no warning).
+    warning: ClassVar[dict[str, Any] | None] = None
+
     def describe(self) -> dict[str, Any]:
         return {
             "scenario": self.name,
@@ -234,6 +242,8 @@ class SchemaChangeNonBreaking(Scenario):
     name = "schema_change_non_breaking"
     description = "the source schema changed during sync: fails until the schema is reloaded and the tables re-synced"
     error = HUBSPOT_SCHEMA_CHANGE
+    # Code and label as in go-fivetran / dagster fixtures and the connection-details docs (FACTS.md 2.2).
+    warning = {"code": "resync_table_warning", "message": "Resync Table Warning", "details": None}
     reloaded = False
     resynced = False
 
@@ -353,6 +363,48 @@ class LatencyCreep(Scenario):
         return None
 
 
+BROKEN_AUTO_PAUSE = "The connection was paused by Fivetran because it has been broken for too long"
+TRIAL_AUTO_PAUSE = "The connection was paused by Fivetran because its free trial ended"
+
+
+class FivetranPaused(Scenario):
+    """Fivetran pauses the connection itself (actor Fivetran): a broken one after `failures` failed syncs, or one
+    whose trial ended at once. The wording of the reasons is the simulator's (no public sample)."""
+
+    name = "fivetran_paused"
+    description = "Fivetran pauses the connection itself (actor Fivetran): broken for too long, or trial over"
+    error = POSTGRES_TOO_MANY_CONNECTIONS
+    options = {"reason": str, "failures": int}
+    reason = "broken"
+    failures = 1
+    failed = 0
+
+    def on_inject(self, connection: Any) -> None:
+        if self.reason not in ("broken", "trial_expired"):
+            raise ScenarioError("fivetran_paused: reason must be broken or trial_expired")
+        if self.reason == "trial_expired":
+            connection.pause_after_trial = True
+        else:
+            connection.setup_state = "broken"
+
+    @property
+    def auto_pause_reason(self) -> str:  # type: ignore[override]
+        return TRIAL_AUTO_PAUSE if self.reason == "trial_expired" else BROKEN_AUTO_PAUSE
+
+    def auto_pause_due(self) -> bool:
+        return self.reason == "trial_expired" or self.failed >= self.failures
+
+    def outcome(self, trigger: str) -> SyncOutcome | None:
+        if self.reason == "trial_expired" or self.done:
+            return None
+        self.failed += 1
+        return self._fail()
+
+    def on_action(self, action: str, detail: dict[str, Any]) -> None:
+        if action == "setup_tests" and self.reason == "broken":
+            self.done = True
+
+
 SCENARIOS: dict[str, type[Scenario]] = {
     cls.name: cls
     for cls in (
@@ -365,6 +417,7 @@ SCENARIOS: dict[str, type[Scenario]] = {
         DuplicatePrimaryKey,
         BrokenSetup,
         LatencyCreep,
+        FivetranPaused,
     )
 }
 

@@ -94,6 +94,8 @@ class WebhookSender:
         self._lock = threading.Lock()
         self._worker: threading.Thread | None = None
         self._http: httpx.Client | None = None
+        # Told the result of every queued delivery (the registry retries failures and disables webhooks).
+        self.on_result: Callable[[Delivery], None] | None = None
 
     def enqueue(self, webhook_id: str, target: Target, secret: str | None, event: str, body: bytes) -> Delivery:
         headers = {"Content-Type": "application/json"}
@@ -137,10 +139,10 @@ class WebhookSender:
             headers[SIGNATURE_HEADER] = sign(body, secret)
         label = target if isinstance(target, str) else getattr(target, "__name__", "callable")
         delivery = Delivery(webhook_id, label, event, body, headers)
-        self._send(_Pending(delivery, target))
+        self._send(_Pending(delivery, target), report=False)
         return delivery
 
-    def _send(self, pending: _Pending) -> None:
+    def _send(self, pending: _Pending, *, report: bool = True) -> None:
         delivery = pending.delivery
         try:
             if isinstance(pending.target, str):
@@ -155,6 +157,8 @@ class WebhookSender:
         delivery.delivered_at = time.time()
         with self._lock:
             self._records.append(delivery)
+        if report and self.on_result is not None:
+            self.on_result(delivery)
 
     def flush(self) -> list[Delivery]:
         """Deliver everything queued so far (or wait for the worker to) and return the new records."""

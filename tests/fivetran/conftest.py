@@ -12,6 +12,7 @@ import pytest
 
 from fivetran_recovery.fivetran import FivetranClient
 from local.simulator import FivetranSimulator
+from local.simulator.options import FAST
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "fivetran"
 BASE = "https://api.fivetran.test/v1"
@@ -41,7 +42,7 @@ def client(sleeps: Sleeps) -> Iterator[FivetranClient]:
 
 @pytest.fixture
 def sim() -> Iterator[FivetranSimulator]:
-    simulator = FivetranSimulator()
+    simulator = FivetranSimulator(fidelity=FAST)
     yield simulator
     simulator.stop()
 

@@ -13,6 +13,7 @@ from fivetran_recovery.fivetran import (
     UnauthorizedError,
 )
 from local.simulator import FivetranSimulator
+from local.simulator.options import FAST
 
 from .conftest import Sleeps, client_for
 
@@ -109,7 +110,7 @@ def test_given_expired_oauth_when_reauthorised_then_next_sync_succeeds(served, s
 
 
 def test_given_in_process_transport_when_used_then_same_answers_without_socket(sleeps) -> None:
-    sim = FivetranSimulator(seed=3)
+    sim = FivetranSimulator(seed=3, fidelity=FAST)
     client = client_for(sim, sleeps)
     assert client.base_url == "http://simulator.invalid/v1"
     assert client.get_schema_config("silver_meadow").schemas["hubspot"].tables["deal"].columns["deal_id"].is_primary_key

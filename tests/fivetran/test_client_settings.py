@@ -13,6 +13,7 @@ from moto import mock_aws
 from fivetran_recovery.fivetran import FivetranClient, FivetranError
 from fivetran_recovery.settings import Settings
 from local.simulator import FivetranSimulator
+from local.simulator.options import FAST
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def test_given_settings_when_built_then_no_aws_call_until_first_request(secrets,
 
 
 def test_given_secret_in_secrets_manager_when_calling_simulator_then_authenticated(secrets) -> None:
-    sim = FivetranSimulator(api_key="rk", api_secret="rs")
+    sim = FivetranSimulator(api_key="rk", api_secret="rs", fidelity=FAST)
     secrets.create_secret(Name="ft/api", SecretString=json.dumps({"api_key": "rk", "api_secret": "rs"}))
     settings = Settings.from_env({"FIVETRAN_SECRET_ID": "ft/api", "FIVETRAN_API_URL": "http://sim.invalid/v1"})
     client = FivetranClient.from_settings(settings, http_client=httpx.Client(transport=sim.transport()))

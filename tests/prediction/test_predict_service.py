@@ -13,6 +13,7 @@ from fivetran_recovery.prediction.service import PredictService, syncs_from_hist
 from fivetran_recovery.stores.base import HistoryRecord
 from fivetran_recovery.stores.memory import InMemoryHistoryStore
 from local.simulator import FivetranSimulator
+from local.simulator.options import FAST
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 
@@ -38,7 +39,7 @@ def _client(sim: FivetranSimulator) -> FivetranClient:
 
 
 def test_given_failing_and_healthy_connections_when_predicted_then_failing_one_ranks_first_and_is_stored():
-    sim = FivetranSimulator(start=NOW)
+    sim = FivetranSimulator(start=NOW, fidelity=FAST)
     history = InMemoryHistoryStore()
     failing, healthy = sim.connection_ids[0], sim.connection_ids[1]
     for i in range(6):

@@ -8,11 +8,16 @@ import httpx
 import pytest
 
 from local.simulator import FivetranSimulator
+from local.simulator.options import FAST
+
+# Loopback receivers in tests speak plain HTTP; Fivetran insists on HTTPS. Tests that register one through the
+# API name this lenient option: @pytest.mark.parametrize("sim", [HTTP_RECEIVERS], indirect=True).
+HTTP_RECEIVERS = FAST.but(webhooks_http_allowed=True)
 
 
 @pytest.fixture
-def sim() -> Iterator[FivetranSimulator]:
-    simulator = FivetranSimulator()
+def sim(request: pytest.FixtureRequest) -> Iterator[FivetranSimulator]:
+    simulator = FivetranSimulator(fidelity=getattr(request, "param", FAST))
     yield simulator
     simulator.stop()
 

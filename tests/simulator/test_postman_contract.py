@@ -52,14 +52,14 @@ BODIES: dict[tuple[str, str], Any] = {
     },
     ("POST", "/v1/webhooks/account"): {
         "events": ["sync_start", "sync_end"],
-        "url": "http://127.0.0.1:9/hook",
-        "active": True,
+        "url": "https://127.0.0.1:9/hook",
+        "active": False,  # strict: an active webhook is created only after a test delivery succeeds
         "secret": "contract-secret",
     },
     ("POST", "/v1/webhooks/group/:groupId"): {
         "events": ["sync_start", "sync_end"],
-        "url": "http://127.0.0.1:9/hook",
-        "active": True,
+        "url": "https://127.0.0.1:9/hook",
+        "active": False,  # strict: an active webhook is created only after a test delivery succeeds
         "secret": "contract-secret",
     },
     ("POST", "/v1/webhooks/:webhookId/test"): {"event": "sync_start"},

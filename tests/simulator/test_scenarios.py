@@ -29,6 +29,7 @@ def one_sync(sim: FivetranSimulator, cid: str, *, force: bool = False) -> dict:
 
 def test_given_every_scenario_when_listed_then_it_has_a_real_text_source_and_a_home() -> None:
     assert set(SCENARIOS) == {
+        "fivetran_paused",
         "transient_network_blip",
         "rate_limit",
         "oauth_expired",
@@ -108,7 +109,9 @@ def test_given_non_breaking_schema_change_when_resynced_without_reload_then_stil
     sim.advance(3600)
     assert _ends(sim, "silver_meadow")[-1]["status"] == "FAILURE"
     reloaded = sim.reload_schema("silver_meadow")
-    assert reloaded["schemas"]["hubspot"]["tables"]["contact"]["columns"]["new_source_property"]["enabled"] is True
+    assert reloaded["schemas"]["hubspot"]["tables"]["contact"]["columns"] == {}  # unedited columns are omitted
+    columns = sim.table_columns("silver_meadow", "hubspot", "contact")["columns"]
+    assert columns["new_source_property"]["enabled"] is True
     sim.resync_tables("silver_meadow", {"hubspot": ["contact", "deal"]})
     sim.advance(3600)
     assert _ends(sim, "silver_meadow")[-1]["status"] == "SUCCESSFUL"

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from local.simulator import DEFAULT_START, FivetranSimulator
+from local.simulator.options import FAST
 
 
 def _at(text: str | None) -> datetime | None:
@@ -16,7 +17,7 @@ def _at(text: str | None) -> datetime | None:
 
 
 def test_given_default_fleet_when_built_then_services_and_groups_are_varied_and_deterministic() -> None:
-    first, second = FivetranSimulator(seed=1), FivetranSimulator(seed=1)
+    first, second = FivetranSimulator(seed=1, fidelity=FAST), FivetranSimulator(seed=1, fidelity=FAST)
     services = {first.connection(c)["service"] for c in first.connection_ids}
     assert {"postgres", "mysql", "salesforce", "hubspot", "google_sheets"} <= services
     assert len(first.group_ids) == 3
@@ -101,13 +102,23 @@ def test_given_syncing_connection_when_paused_then_stops_within_seconds_and_stay
     assert sim.connection("vivid_lantern")["status"]["sync_state"] == "syncing"
 
 
-def test_given_paused_connection_when_sync_requested_then_runs_on_resume(sim) -> None:
+def test_given_paused_connection_when_sync_requested_then_nothing_is_queued(sim) -> None:
+    """Undocumented, so strict: /sync on a paused connection is accepted and does nothing (no sync on resume)."""
     sim.patch_connection("quiet_harbor", {"paused": True})
     sim.sync("quiet_harbor")
     sim.advance(3600)
     assert sim.log_rows("quiet_harbor") == []
     sim.patch_connection("quiet_harbor", {"paused": False})
-    assert sim.connection("quiet_harbor")["status"]["sync_state"] == "syncing"
+    assert sim.connection("quiet_harbor")["status"]["sync_state"] == "scheduled"
+
+
+def test_given_lenient_queue_option_when_paused_sync_requested_then_runs_on_resume() -> None:
+    lenient = FivetranSimulator(fidelity=FAST.but(queue_sync_while_paused=True))
+    lenient.patch_connection("quiet_harbor", {"paused": True})
+    lenient.sync("quiet_harbor")
+    lenient.advance(3600)
+    lenient.patch_connection("quiet_harbor", {"paused": False})
+    assert lenient.connection("quiet_harbor")["status"]["sync_state"] == "syncing"
 
 
 def test_given_running_sync_when_forced_then_cancelled_and_restarted(sim) -> None:

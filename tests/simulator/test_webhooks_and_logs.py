@@ -9,9 +9,12 @@ import re
 import threading
 import time
 
-from local.simulator import SIGNATURE_HEADER, FivetranSimulator
+import pytest
 
-from .conftest import Receiver
+from local.simulator import SIGNATURE_HEADER, FivetranSimulator
+from local.simulator.options import FAST
+
+from .conftest import HTTP_RECEIVERS, Receiver
 
 SECRET = "whsec-test"
 LIVE_ORDER = [
@@ -44,7 +47,7 @@ def test_given_configured_receiver_when_syncs_run_then_signed_real_envelopes_arr
     end = next(e for e in events if e["event"] == "sync_end" and e["connector_id"] == "vivid_lantern")
     assert "data" not in start and end["data"] == {"status": "SUCCESSFUL"}
     assert start["sync_id"] == end["sync_id"] and end["connector_type"] == "postgres"
-    assert end["destination_group_id"] == "warehouse_snowflake" and end["connector_name"] == "postgres_public"
+    assert end["destination_group_id"] == "warehouse_snowflake" and end["connector_name"] == "postgres_prod"
 
 
 def test_given_unsigned_config_when_delivered_then_no_signature_header(sim, receiver) -> None:
@@ -94,6 +97,7 @@ def test_given_api_actions_when_made_then_matching_connector_events_are_sent(api
         assert expected in seen
 
 
+@pytest.mark.parametrize("sim", [HTTP_RECEIVERS], indirect=True)
 def test_given_group_and_inactive_webhooks_when_syncs_run_then_only_matching_ones_receive(api, served) -> None:
     bigquery, inactive = Receiver(), Receiver()
     try:
@@ -103,8 +107,9 @@ def test_given_group_and_inactive_webhooks_when_syncs_run_then_only_matching_one
         api.post("/v1/webhooks/account", json={"url": inactive.url, "events": ["sync_end"], "active": False})
         served.advance(3600)
         served.flush_webhooks()
-        groups = {json.loads(b)["destination_group_id"] for b, _ in bigquery.received}
-        assert groups == {"warehouse_bigquery"} and inactive.received == []
+        events = [json.loads(b) for b, _ in bigquery.received]
+        assert events[0]["connector_id"] == "_connector_1"  # the test delivery made on creation
+        assert {e["destination_group_id"] for e in events[1:]} == {"warehouse_bigquery"} and inactive.received == []
         listed = api.get("/v1/webhooks").json()["data"]
         assert [w["type"] for w in listed["items"]] == ["group", "account"] and listed["nextCursor"] is None
         assert all(w["secret"] in (None, "******") for w in listed["items"])
@@ -113,6 +118,7 @@ def test_given_group_and_inactive_webhooks_when_syncs_run_then_only_matching_one
         inactive.close()
 
 
+@pytest.mark.parametrize("sim", [HTTP_RECEIVERS], indirect=True)
 def test_given_webhook_test_call_when_made_then_dummy_connection_delivered_synchronously(api, served, receiver) -> None:
     hook = api.post("/v1/webhooks/account", json={"url": receiver.url, "events": ["sync_end"], "secret": SECRET})
     result = api.post(f"/v1/webhooks/{hook.json()['data']['id']}/test", json={"event": "sync_end"}).json()["data"]
@@ -225,7 +231,10 @@ def test_given_verification_on_create_when_receiver_unreachable_then_400_and_not
 
     from local.simulator import SimApiError
 
-    sim = FivetranSimulator(verify_webhooks_on_create=True)
+    strict = FivetranSimulator(fidelity=FAST)
+    with pytest.raises(SimApiError, match="HTTPS"):
+        strict.create_webhook({"url": receiver.url, "events": ["sync_end"]})
+    sim = FivetranSimulator(fidelity=HTTP_RECEIVERS)
     with pytest.raises(SimApiError) as caught:
         sim.create_webhook({"url": "http://127.0.0.1:9/nothing", "events": ["sync_end"]})
     assert caught.value.status == 400 and "not created" in caught.value.message

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from local.simulator.options import FAST
+
 sys.path.insert(0, str(Path(__file__).parent))  # recovery_harness.py (importlib mode does not add test dirs)
 
 WORKFLOW_PARAMETERS = {"ApprovalTimeoutSeconds": "2", "VerifyWaitSeconds": "0", "VerifyMaxAttempts": "8"}
@@ -46,7 +48,8 @@ def sim():
 
     from local.simulator import FivetranSimulator
 
-    simulator = FivetranSimulator(start=datetime.now(UTC))  # Fivetran's clock starts at ours, as in production
+    # Fivetran's clock starts at ours, as in production
+    simulator = FivetranSimulator(start=datetime.now(UTC), fidelity=FAST)
     yield simulator
     simulator.stop()
 
