@@ -2,8 +2,8 @@
 `_fivetran_synced`, `_fivetran_deleted` and `_fivetran_id`), where the approved recovery SQL really runs.
 
     warehouse = EmbeddedWarehouse()                      # in memory; EmbeddedWarehouse(path) for a file
-    warehouse.create_from_schema_config(sim.schema_config("vivid_lantern"))
-    warehouse.seed_duplicates("public", "orders", copies=3)
+    warehouse.create_from_schema_config(sim.source_schema_config("vivid_lantern"))
+    warehouse.seed_duplicates("postgres_prod_public", "orders", copies=3)  # destination names
     os.environ["WAREHOUSE_URL"] = warehouse.url           # file-backed only; or pass warehouse.adapter()
 """
 

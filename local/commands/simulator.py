@@ -100,6 +100,7 @@ def list_command(
 
 def _serve(args: Any) -> int:
     from local.simulator import DEFAULT_START, FivetranSimulator
+    from local.simulator.options import STRICT
 
     secret = args.webhook_secret or os.environ.get("FIVETRAN_WEBHOOK_SECRET")
     start = DEFAULT_START if args.fixed_start else datetime.now(UTC).replace(microsecond=0)
@@ -110,6 +111,7 @@ def _serve(args: Any) -> int:
         api_secret=args.api_secret,
         webhook_url=args.webhook_url,
         webhook_secret=secret,
+        fidelity=STRICT.but(time_factor=args.scale),  # latencies at the ticker's pace
     )
     base_url = sim.start(args.host, args.port)
     sim.start_ticker(scale=args.scale)

@@ -54,6 +54,12 @@ class SchemaOps:
         with self._lock:
             return self._visible_schema_config(self._get(connection_id))
 
+    def source_schema_config(self, connection_id: str) -> dict[str, Any]:
+        """Every schema, table and column, edited or not (the simulator's truth, not an API answer): what the
+        embedded warehouse is built from."""
+        with self._lock:
+            return copy.deepcopy(self._get(connection_id).schema_config)
+
     def table_columns(self, connection_id: str, schema: str, table: str) -> dict[str, Any]:
         """GET …/schemas/{schema}/tables/{table}/columns: the real-time column list of one source table."""
         with self._lock:

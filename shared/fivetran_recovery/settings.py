@@ -50,6 +50,8 @@ class Settings(BaseModel):
     # Behaviour.
     rollout_mode: RolloutMode = Field(RolloutMode.RECOMMEND, alias="ROLLOUT_MODE")
     fivetran_api_url: str = Field("https://api.fivetran.com/v1", alias="FIVETRAN_API_URL")
+    # The Fivetran client's per-class timeouts times this (the local stack runs Fivetran 60x faster: 1/60).
+    fivetran_timeout_scale: float = Field(1.0, alias="FIVETRAN_TIMEOUT_SCALE", gt=0, le=1)
     anthropic_model: str = Field("claude-sonnet-4-6", alias="ANTHROPIC_MODEL")
     anthropic_base_url: str | None = Field(None, alias="ANTHROPIC_BASE_URL")
     llm_enabled: bool = Field(True, alias="LLM_ENABLED")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from fivetran_recovery.fivetran import (
+    BadRequestError,
     FivetranClient,
     NotFoundError,
     RateLimitedError,
@@ -83,8 +84,8 @@ def test_given_unstoppable_sync_when_schedule_changes_then_pause_change_resume(s
     assert updated.sync_frequency == 60 and updated.paused is False
     bodies = [(c["method"], c["body"], c["status"]) for c in served.write_calls("vivid_lantern")]
     assert bodies[1:] == [
-        ("PATCH", {"sync_frequency": 60}, 409),
-        ("PATCH", {"paused": True}, 200),
+        ("PATCH", {"sync_frequency": 60}, 500),  # "Failed to stop in-progress sync after trying for 60 seconds"
+        ("PATCH", {"paused": True}, 500),  # the documented 500 of a pause while syncing: read back, not re-sent
         ("PATCH", {"sync_frequency": 60}, 200),
         ("PATCH", {"paused": False}, 200),
     ]
@@ -113,14 +114,21 @@ def test_given_in_process_transport_when_used_then_same_answers_without_socket(s
     sim = FivetranSimulator(seed=3, fidelity=FAST)
     client = client_for(sim, sleeps)
     assert client.base_url == "http://simulator.invalid/v1"
-    assert client.get_schema_config("silver_meadow").schemas["hubspot"].tables["deal"].columns["deal_id"].is_primary_key
+    assert client.get_schema_config("silver_meadow").schemas["hubspot"].tables["deal"].columns == {}  # unedited
+    assert client.get_table_columns("silver_meadow", "hubspot", "deal")["deal_id"].is_primary_key
 
 
 def test_given_webhook_lifecycle_when_driven_by_client_then_simulator_agrees(served, sleeps) -> None:
     client = client_for(served, sleeps)
-    hook = client.create_account_webhook("http://127.0.0.1:9/hook", ["sync_end"], secret="s3")
-    assert hook.secret == "******" and hook.active is True
-    assert client.update_webhook(hook.id, active=False, events=["sync_start", "sync_end"]).active is False
+    with pytest.raises(ValueError, match="HTTPS"):
+        client.create_account_webhook("http://127.0.0.1:9/hook", ["sync_end"])
+    with pytest.raises(BadRequestError, match="not created"):  # Fivetran's test delivery to the URL failed
+        client.create_account_webhook("https://127.0.0.1:9/hook", ["sync_end"], secret="s3")
+    hook = client.create_account_webhook("https://127.0.0.1:9/hook", ["sync_end"], secret="s3", active=False)
+    assert hook.secret == "******" and hook.active is False
+    with pytest.raises(BadRequestError):  # activation tests the URL first
+        client.update_webhook(hook.id, active=True)
+    assert client.update_webhook(hook.id, events=["sync_start", "sync_end"]).active is False
     fetched = client.get_webhook(hook.id)
     assert fetched.events == ["sync_start", "sync_end"] and [w.id for w in client.list_webhooks()] == [hook.id]
     result = client.test_webhook(hook.id)

@@ -106,12 +106,20 @@ class Harness:
             event=event,
             settings=self.adapters.settings,
             config=self.adapters.config,
-            schema_config=self.sim.schema_config(connection_id),
+            schema_config=self._schema_config(connection_id, diagnosis, event),
             snapshot=self.snapshots.get(connection_id),
         )
         self.started[incident_id] = time.monotonic()
         self.sfn.start_execution(stateMachineArn=self.state_machine_arn, name=incident_id, input=json.dumps(workflow))
         return workflow
+
+    def _schema_config(self, connection_id: str, diagnosis: Any, event: dict[str, Any]) -> dict[str, Any]:
+        """As diagnose reads it: the schema config, with the columns endpoint's list for the tables named."""
+        from fivetran_recovery.workflow.context import suggested_tables
+
+        client = self.adapters.fivetran
+        named = suggested_tables(diagnosis, event, self.sim.schema_config(connection_id))
+        return client.schema_with_columns(connection_id, named).model_dump(mode="json")
 
     def execution_arn(self, incident_id: str) -> str:
         return self.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{incident_id}"

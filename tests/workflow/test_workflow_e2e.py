@@ -317,8 +317,9 @@ def test_given_duplicate_keys_when_sql_approved_then_runs_in_warehouse_and_verif
     from local.warehouse import EmbeddedWarehouse
 
     warehouse = EmbeddedWarehouse()
-    warehouse.create_from_schema_config(harness.sim.schema_config("vivid_lantern"))
-    warehouse.seed_duplicates("public", "orders", keys=3, copies=2)
+    warehouse.create_from_schema_config(harness.sim.source_schema_config("vivid_lantern"))
+    # The warehouse names the source's public.orders as a database connector does: prefixed schema.
+    warehouse.seed_duplicates("postgres_prod_public", "orders", keys=3, copies=2)
     harness.adapters.override(warehouse=warehouse.adapter())
     harness.adapters.config = harness.adapters.config.model_copy(update={"warehouse_dialect": "duckdb"})
     harness.after_sql = lambda: harness.sim.clear("vivid_lantern")  # the simulator learns the rows are clean
@@ -330,7 +331,9 @@ def test_given_duplicate_keys_when_sql_approved_then_runs_in_warehouse_and_verif
         event=event,
         diagnosis=_diagnosis("data_quality", "duplicate_primary_key", detail),
     )
-    assert workflow["plan"]["steps"][0]["params"]["keys"] == ["id"]  # from the schema config's primary key
+    params = workflow["plan"]["steps"][0]["params"]
+    assert params["keys"] == ["id"]  # the columns endpoint's primary key (the schema config omits unedited columns)
+    assert (params["schema"], params["table"]) == ("postgres_prod_public", "orders")  # name_in_destination
     approval_id = harness.wait_for_approval("inc-dup")
     assert (
         harness.http(
@@ -344,7 +347,7 @@ def test_given_duplicate_keys_when_sql_approved_then_runs_in_warehouse_and_verif
     )
     output = _finished(harness, "inc-dup")
     assert output["outcome"] == "verified"
-    assert warehouse.duplicate_keys("public", "orders") == 0
+    assert warehouse.duplicate_keys("postgres_prod_public", "orders") == 0
     sql_action = next(
         r
         for r in harness.adapters.audit.for_incident("inc-dup")
@@ -353,7 +356,7 @@ def test_given_duplicate_keys_when_sql_approved_then_runs_in_warehouse_and_verif
     response = sql_action.detail["result"]["response"]
     assert response["preview"] == {"rows_before": 6, "duplicate_rows": 3, "survivors": 3}
     assert {c["name"]: c["actual"] for c in response["checks"]} == {"duplicate_keys": 0, "rows_after": 3}
-    assert response["backup"].startswith("public.orders__bak_") and response["undo"]  # the way back, on record
+    assert response["backup"].startswith("postgres_prod_public.orders__bak_") and response["undo"]  # the way back, on record
     started = next(r for r in harness.adapters.audit.for_incident("inc-dup") if r.kind == "workflow_started")
     assert started.detail["sql_preview"][0]["counts"]["duplicate_rows"] == 3  # previewed before the approval
     intent = next(r for r in harness.adapters.audit.for_incident("inc-dup")

@@ -109,6 +109,12 @@ class DiagnoseSteps:
                                          task_type=data.get("taskType") or data.get("task_type"))
         connection = self._read(lambda: self.fivetran.get_connection(connection_id))
         schema_config = self._read(lambda: self.fivetran.get_schema_config(connection_id))
+        if schema_config is not None:  # unedited columns are not in it: the columns endpoint for named tables
+            from fivetran_recovery.workflow.context import suggested_tables
+
+            named = suggested_tables(diagnosis, event.to_message(), schema_config)
+            if named:
+                schema_config = self._read(lambda: self.fivetran.schema_with_columns(connection_id, named))
         snapshot = self.snapshots.latest(connection_id)
         mode, configured = resolve_mode(connection_id, self.settings.rollout_mode, self.config)
         criticality = configured if connection_id in self.config.connection_policies else incident.criticality.value

@@ -11,11 +11,14 @@
   automatically when that error comes back, unless the client was built with `auto_pause_on_sync_conflict=False`.
 
 Per-call idempotency (see retry.py for what it changes):
-  SAFE:   every GET; PATCH connection/schema/webhook (they set values); DELETE webhook; reload_schema
-          (PRESERVE keeps selections); run_setup_tests (tests change nothing but the reported state);
-          sync_now(force=False) (a no-op while a sync already runs).
-  UNSAFE: sync_now(force=True) (restarts a running sync), resync, resync_tables, create_connect_card (issues a
-          new token), create_*_webhook (would create a duplicate), test_webhook (sends a delivery).
+  SAFE:    every GET; reload_schema (PRESERVE keeps selections); run_setup_tests; sync_now(force=False) (a no-op
+           while a sync runs); PATCH webhook; DELETE webhook.
+  CONFIRM: pause, resume, PATCH of settings that read back, PATCH schema config: after a timeout or 5xx the state
+           is read first, and the write repeated only if it did not happen.
+  UNSAFE:  sync_now(force=True), resync, resync_tables, create_connect_card, create_*_webhook, test_webhook, and
+           PATCHes of fields that do not read back (config, auth...).
+Timeouts per endpoint class (timeouts.py): source calls (reload, setup tests, columns) and stop-sync PATCHes get
+long ones; the rest 10 s.
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 import httpx
 from pydantic import SecretStr
 
+from fivetran_recovery.fivetran.client_schemas import SchemaMethods
+from fivetran_recovery.fivetran.client_webhooks import WebhookMethods
 from fivetran_recovery.fivetran.errors import (
     FivetranConnectionError,
     FivetranError,
@@ -36,18 +41,16 @@ from fivetran_recovery.fivetran.errors import (
     error_from_response,
 )
 from fivetran_recovery.fivetran.models import (
-    EXCLUDE_MODES,
     SCHEDULE_TYPES,
-    SCHEMA_CHANGE_HANDLING,
     SYNC_FREQUENCIES,
     ActionResult,
     ConnectCard,
     Connection,
-    SchemaConfig,
-    Webhook,
-    WebhookTestResult,
+    SyncHistoryRecord,
 )
+from fivetran_recovery.fivetran.paths import segment as _segment
 from fivetran_recovery.fivetran.retry import Idempotency, RetryPolicy, parse_retry_after
+from fivetran_recovery.fivetran.timeouts import DEFAULT, SOURCE, STOP_SYNC, Timeouts
 
 if TYPE_CHECKING:
     import random
@@ -67,13 +70,6 @@ CredentialsProvider = Callable[[], tuple[str, SecretStr]]
 logger = logging.getLogger(__name__)
 
 
-def _segment(value: str, what: str) -> str:
-    """One URL path segment from an id: non-empty, percent-encoded (an id can never add a path)."""
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{what} must be a non-empty string")
-    return quote(value, safe="")
-
-
 def credentials_from_secret(value: Any, secret_id: str) -> tuple[str, SecretStr]:
     """Validate the Secrets Manager JSON `{"api_key", "api_secret"}` (the error names the secret, not values)."""
     if not isinstance(value, dict):
@@ -84,7 +80,7 @@ def credentials_from_secret(value: Any, secret_id: str) -> tuple[str, SecretStr]
     return key, SecretStr(secret)
 
 
-class FivetranClient:
+class FivetranClient(SchemaMethods, WebhookMethods):
     """Keyword-only constructor; `http_client`, `sleep`, `clock` and `rng` are injectable for tests."""
 
     def __init__(
@@ -97,7 +93,8 @@ class FivetranClient:
         max_attempts: int = 4,
         max_total_seconds: float = 30.0,
         sleep: Callable[[float], Any] = time.sleep,
-        timeout: float = 10.0,
+        timeout: float | None = None,
+        timeouts: Timeouts | None = None,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
         credentials: CredentialsProvider | None = None,
@@ -120,9 +117,10 @@ class FivetranClient:
             raise ValueError("base_url must be an http(s) URL")
         self._credentials = credentials
         self.base_url = base_url.rstrip("/")
-        self._http = http_client or httpx.Client(timeout=timeout)
+        # `timeout` (one number, as before) sets the default class; `timeouts` sets every class.
+        self.timeouts = timeouts or (Timeouts(default=timeout) if timeout is not None else Timeouts())
+        self._http = http_client or httpx.Client(timeout=self.timeouts.default)
         self._owns_http = http_client is None
-        self._timeout = timeout
         self._sleep = sleep
         self._clock = clock
         self._policy = RetryPolicy(max_attempts=max_attempts, max_total_seconds=max_total_seconds)
@@ -151,6 +149,7 @@ class FivetranClient:
                 raise FivetranError(f"could not read secret {secret_id!r}: {type(exc).__name__}") from exc
             return credentials_from_secret(value, secret_id)
 
+        kwargs.setdefault("timeouts", Timeouts().scaled(settings.fivetran_timeout_scale))
         return cls(credentials=load, base_url=settings.fivetran_api_url, **kwargs)
 
     # -- lifecycle ------------------------------------------------------------------------------------------
@@ -176,12 +175,21 @@ class FivetranClient:
         json: Any = None,
         params: dict[str, Any] | None = None,
         idempotency: Idempotency = Idempotency.SAFE,
+        confirm: Callable[[], dict[str, Any] | None] | None = None,
+        timeout_class: str = DEFAULT,
     ) -> dict[str, Any]:
-        """One API call with retries; returns the decoded envelope (`{}` for an empty body)."""
+        """One API call with retries; returns the decoded envelope (`{}` for an empty body).
+
+        CONFIRM writes: after an answer that leaves it unknown whether the write happened (read timeout, dropped
+        connection, 5xx), `confirm()` reads the state first; if it shows the write, that state is the answer
+        (`{"data": ...}`), else the write is repeated. The in-progress-sync error is never repeated (the
+        callers make the change through pause-change-resume)."""
         url = f"{self.base_url}/{path.lstrip('/')}"
         api_key, api_secret = self._credentials()
         auth = httpx.BasicAuth(api_key, api_secret.get_secret_value())
         headers = {"Accept": ACCEPT, "User-Agent": USER_AGENT}
+        read = self.timeouts.for_class(timeout_class)
+        timeout = httpx.Timeout(read, connect=min(read, self.timeouts.connect))
         started = self._clock()
         attempt = 0
         while True:
@@ -189,12 +197,12 @@ class FivetranClient:
             retry_after: float | None = None
             try:
                 response = self._http.request(
-                    method, url, json=json, params=params, headers=headers, auth=auth, timeout=self._timeout
+                    method, url, json=json, params=params, headers=headers, auth=auth, timeout=timeout
                 )
             except httpx.TransportError as exc:
                 sent = not isinstance(exc, _NOT_SENT)
                 error: FivetranError = FivetranConnectionError(f"{type(exc).__name__}: {exc}", method=method, path=path)
-                retryable = idempotency is Idempotency.SAFE or not sent
+                ambiguous, retryable = sent, idempotency is Idempotency.SAFE or not sent
             else:
                 if response.status_code < 400:
                     return self._decode(response, method, path)
@@ -203,22 +211,34 @@ class FivetranClient:
                     response.status_code, _body(response), method=method, path=path, retry_after=retry_after
                 )
                 status = response.status_code
-                retryable = status == 429 or (status >= 500 and idempotency is Idempotency.SAFE)
+                ambiguous = status >= 500 and not error.is_sync_stop_timeout
+                retryable = status == 429 or (ambiguous and idempotency is Idempotency.SAFE)
+            if ambiguous and idempotency is Idempotency.CONFIRM and confirm is not None:
+                state = confirm()
+                if state is not None:
+                    logger.info("fivetran %s %s: the write took effect (read back)", method, path)
+                    return {"code": "Success", "message": "confirmed by reading the state back", "data": state}
+                retryable = True  # read back: it did not happen, so one more attempt cannot act twice
             if not retryable or attempt >= self._policy.max_attempts:
                 raise error
-            delay = self._policy.backoff(attempt, retry_after)
-            if self._clock() - started + delay > self._policy.max_total_seconds:
-                raise error
-            logger.warning(
-                "fivetran %s %s failed (%s), attempt %d, retrying in %.2f s",
-                method,
-                path,
-                error.status if error.status is not None else type(error).__name__,
-                attempt,
-                delay,
-                extra={"method": method, "path": path, "status": error.status, "attempt": attempt, "delay": delay},
-            )
-            self._sleep(delay)
+            self._wait_before_retry(method, path, error, attempt, started, retry_after)
+
+    def _wait_before_retry(
+        self, method: str, path: str, error: FivetranError, attempt: int, started: float, retry_after: float | None
+    ) -> None:
+        delay = self._policy.backoff(attempt, retry_after)
+        if self._clock() - started + delay > self._policy.max_total_seconds:
+            raise error
+        logger.warning(
+            "fivetran %s %s failed (%s), attempt %d, retrying in %.2f s",
+            method,
+            path,
+            error.status if error.status is not None else type(error).__name__,
+            attempt,
+            delay,
+            extra={"method": method, "path": path, "status": error.status, "attempt": attempt, "delay": delay},
+        )
+        self._sleep(delay)
 
     @staticmethod
     def _decode(response: httpx.Response, method: str, path: str) -> dict[str, Any]:
@@ -272,8 +292,20 @@ class FivetranClient:
         return Connection.model_validate(self._data("GET", f"connections/{_segment(connection_id, 'connection_id')}"))
 
     def _patch_connection(self, connection_id: str, body: dict[str, Any]) -> Connection:
+        """PATCH with the stop-sync timeout class; an ambiguous failure is checked by reading the connection
+        back when every field can be compared (pause: the documented 500 after ~60 s although it paused)."""
         path = f"connections/{_segment(connection_id, 'connection_id')}"
-        return Connection.model_validate(self._data("PATCH", path, json=body))
+        comparable = set(body) <= _READ_BACK
+
+        def confirm() -> dict[str, Any] | None:
+            current = self._data("GET", path)
+            return current if all(current.get(k) == v for k, v in body.items()) else None
+
+        idempotency = Idempotency.CONFIRM if comparable else Idempotency.UNSAFE
+        data = self._data(
+            "PATCH", path, json=body, idempotency=idempotency, confirm=confirm, timeout_class=STOP_SYNC
+        )
+        return Connection.model_validate(data)
 
     def pause(self, connection_id: str) -> Connection:
         return self._patch_connection(connection_id, {"paused": True})
@@ -350,16 +382,39 @@ class FivetranClient:
             raise ValueError("update_with_pause needs a change")
         if "paused" in change:
             raise ValueError("the change must not set 'paused'; use pause() or resume()")
+        updated, resumed = self.with_pause(
+            connection_id,
+            lambda: self._patch_connection(connection_id, dict(change)),
+            poll_interval=poll_interval,
+            timeout=timeout,
+        )
+        return resumed or updated
+
+    def with_pause(
+        self, connection_id: str, apply: Callable[[], Any], *, poll_interval: float = 2.0, timeout: float = 120.0
+    ) -> tuple[Any, Connection | None]:
+        """Pause, wait until the sync has stopped, `apply()`, resume (unless it was paused before); for any
+        change Fivetran refuses while a sync runs (connection or schema PATCH). Returns (applied, resumed)."""
         was_paused = bool(self.get_connection(connection_id).paused)
         if not was_paused:
             self.pause(connection_id)
+        resumed: Connection | None = None
         try:
             self.wait_for_sync_state(connection_id, "paused", poll_interval=poll_interval, timeout=timeout)
-            updated = self._patch_connection(connection_id, dict(change))
+            applied = apply()
         finally:
             if not was_paused:
-                updated = self.resume(connection_id)
-        return updated
+                resumed = self.resume(connection_id)
+        return applied, resumed
+
+    def iter_sync_history(
+        self, connection_id: str, *, start_time: datetime | None = None, end_time: datetime | None = None
+    ) -> Iterator[SyncHistoryRecord]:
+        """Syncs of one connection, newest first (Fivetran: at most 7 days per window, one hour by default)."""
+        params = {k: _utc(v) for k, v in (("start_time", start_time), ("end_time", end_time)) if v is not None}
+        path = f"connections/{_segment(connection_id, 'connection_id')}/sync-history"
+        for item in self._paginate(path, params):
+            yield SyncHistoryRecord.model_validate(item)
 
     def sync_now(self, connection_id: str, *, force: bool = False) -> ActionResult:
         """Trigger a sync. `force=True` stops a running sync and re-runs it, so it is never retried blindly."""
@@ -396,39 +451,7 @@ class FivetranClient:
             if v is not None
         }
         path = f"connections/{_segment(connection_id, 'connection_id')}/test"
-        return Connection.model_validate(self._data("POST", path, json=body))
-
-    # -- schema ---------------------------------------------------------------------------------------------
-    def get_schema_config(self, connection_id: str) -> SchemaConfig:
-        path = f"connections/{_segment(connection_id, 'connection_id')}/schemas"
-        return SchemaConfig.model_validate(self._data("GET", path))
-
-    def update_schema_config(
-        self,
-        connection_id: str,
-        *,
-        schema_change_handling: str | None = None,
-        schemas: dict[str, Any] | None = None,
-    ) -> SchemaConfig:
-        body: dict[str, Any] = {}
-        if schema_change_handling is not None:
-            if schema_change_handling not in SCHEMA_CHANGE_HANDLING:
-                raise ValueError(f"schema_change_handling must be one of {SCHEMA_CHANGE_HANDLING}")
-            body["schema_change_handling"] = schema_change_handling
-        if schemas is not None:
-            if not isinstance(schemas, dict) or not schemas:
-                raise ValueError("schemas must be a non-empty mapping of schema name to its config")
-            body["schemas"] = schemas
-        if not body:
-            raise ValueError("update_schema_config needs schema_change_handling or schemas")
-        path = f"connections/{_segment(connection_id, 'connection_id')}/schemas"
-        return SchemaConfig.model_validate(self._data("PATCH", path, json=body))
-
-    def reload_schema(self, connection_id: str, *, exclude_mode: str = "PRESERVE") -> SchemaConfig:
-        if exclude_mode not in EXCLUDE_MODES:
-            raise ValueError(f"exclude_mode must be one of {EXCLUDE_MODES}")
-        path = f"connections/{_segment(connection_id, 'connection_id')}/schemas/reload"
-        return SchemaConfig.model_validate(self._data("POST", path, json={"exclude_mode": exclude_mode}))
+        return Connection.model_validate(self._data("POST", path, json=body, timeout_class=SOURCE))
 
     # -- re-authorisation -----------------------------------------------------------------------------------
     def create_connect_card(
@@ -444,84 +467,22 @@ class FivetranClient:
             raise FivetranError("answer has no connect_card", method="POST", path=path)
         return ConnectCard.model_validate({**card, "connection_id": data.get("connector_id", connection_id)})
 
-    # -- webhooks -------------------------------------------------------------------------------------------
-    def list_webhooks(self) -> list[Webhook]:
-        return [Webhook.model_validate(item) for item in self._paginate("webhooks")]
-
-    def create_account_webhook(
-        self, url: str, events: list[str], *, secret: SecretStr | str | None = None, active: bool = True
-    ) -> Webhook:
-        return self._create_webhook("webhooks/account", url, events, secret=secret, active=active)
-
-    def create_group_webhook(
-        self,
-        group_id: str,
-        url: str,
-        events: list[str],
-        *,
-        secret: SecretStr | str | None = None,
-        active: bool = True,
-    ) -> Webhook:
-        path = f"webhooks/group/{_segment(group_id, 'group_id')}"
-        return self._create_webhook(path, url, events, secret=secret, active=active)
-
-    def _create_webhook(
-        self, path: str, url: str, events: list[str], *, secret: SecretStr | str | None, active: bool
-    ) -> Webhook:
-        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
-            raise ValueError("webhook url must be an http(s) URL (Fivetran requires https)")
-        if not events or not all(isinstance(e, str) and e for e in events):
-            raise ValueError("events must be a non-empty list of event names")
-        body: dict[str, Any] = {"url": url, "events": list(events), "active": active}
-        if secret is not None:
-            body["secret"] = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
-        return Webhook.model_validate(self._data("POST", path, json=body, idempotency=Idempotency.UNSAFE))
-
-    def get_webhook(self, webhook_id: str) -> Webhook:
-        return Webhook.model_validate(self._data("GET", f"webhooks/{_segment(webhook_id, 'webhook_id')}"))
-
-    def update_webhook(
-        self,
-        webhook_id: str,
-        *,
-        url: str | None = None,
-        events: list[str] | None = None,
-        active: bool | None = None,
-        secret: SecretStr | str | None = None,
-    ) -> Webhook:
-        """PATCH a webhook; e.g. `active=True` re-activates one Fivetran disabled after days of failures."""
-        body: dict[str, Any] = {}
-        if url is not None:
-            if not url.startswith(("https://", "http://")):
-                raise ValueError("webhook url must be an http(s) URL (Fivetran requires https)")
-            body["url"] = url
-        if events is not None:
-            if not events or not all(isinstance(e, str) and e for e in events):
-                raise ValueError("events must be a non-empty list of event names")
-            body["events"] = list(events)
-        if active is not None:
-            body["active"] = active
-        if secret is not None:
-            body["secret"] = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
-        if not body:
-            raise ValueError("update_webhook needs url, events, active or secret")
-        path = f"webhooks/{_segment(webhook_id, 'webhook_id')}"
-        return Webhook.model_validate(self._data("PATCH", path, json=body))
-
-    def delete_webhook(self, webhook_id: str) -> None:
-        self._request("DELETE", f"webhooks/{_segment(webhook_id, 'webhook_id')}")
-
-    def test_webhook(self, webhook_id: str, event: str = "sync_start") -> WebhookTestResult:
-        path = f"webhooks/{_segment(webhook_id, 'webhook_id')}/test"
-        data = self._data("POST", path, json={"event": event}, idempotency=Idempotency.UNSAFE)
-        return WebhookTestResult.model_validate(data)
-
 
 def _body(response: httpx.Response) -> Any:
     try:
         return response.json()
     except ValueError:
         return response.text
+
+
+# Connection fields whose new value reads back from GET /connections/{id} (so a write of them can be confirmed).
+_READ_BACK = frozenset({"paused", "sync_frequency", "schedule_type", "daily_sync_time", "data_delay_sensitivity"})
+
+
+def _utc(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("sync-history times must be timezone-aware")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _is_hour(value: str) -> bool:

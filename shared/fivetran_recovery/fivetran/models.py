@@ -109,9 +109,50 @@ class SchemaEntry(_Model):
 
 
 class SchemaConfig(_Model):
+    """`GET …/schemas`: every schema and table, but only the columns a user set explicitly (the columns endpoint,
+    `FivetranClient.get_table_columns`, lists them all)."""
+
     schema_change_handling: str | None = None
     schemas: dict[str, SchemaEntry] = Field(default_factory=dict)
     enable_new_by_default: bool | None = None
+
+    def destination(self, schema: str, table: str) -> tuple[str, str]:
+        """The warehouse names of a source table: `name_in_destination` of its schema and table (database
+        connectors prefix the schema, e.g. `public` -> `postgres_prod_public`; names are case-folded).
+        Falls back to the source names only where Fivetran gave none."""
+        entry = self.schemas.get(schema)
+        table_config = entry.tables.get(table) if entry is not None else None
+        dest_schema = (entry.name_in_destination if entry is not None else None) or schema
+        dest_table = (table_config.name_in_destination if table_config is not None else None) or table
+        return dest_schema, dest_table
+
+
+def destination_names(schema_config: Any, schema: str, table: str) -> tuple[str, str]:
+    """(schema, table) as named in the warehouse, from a schema config (model or its JSON), else the names."""
+    if schema_config is None:
+        return schema, table
+    config = schema_config if isinstance(schema_config, SchemaConfig) else SchemaConfig.model_validate(schema_config)
+    return config.destination(schema, table)
+
+
+class SyncStage(_Model):
+    volume: float | None = None  # megabytes processed in the stage
+
+
+class SyncHistoryRecord(_Model):
+    """One sync of `GET /v1/connections/{id}/sync-history` (COMPLETED, FAILURE, CANCELED, INCOMPLETE,
+    RESCHEDULED, PAUSED), with its extract/process/load volumes."""
+
+    sync_id: str
+    status: str
+    start: datetime | None = None
+    end: datetime | None = None
+    reason: str | None = None
+    stages: dict[str, SyncStage] = Field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "FAILURE"
 
 
 class ConnectCard(_Model):

@@ -10,6 +10,11 @@ Which failures are retried depends on whether a second attempt could act twice:
 | 5xx                                            | retried                     | not retried               |
 | other 4xx                                      | never                       | never                     |
 
+CONFIRM calls (pause, resume, settings and schema PATCHes) are writes whose effect can be read back: after an
+ambiguous failure (read timeout or dropped connection after sending, 5xx) the client reads the state first and
+repeats the write only if it did not happen (a timed-out pause is checked, not re-sent). The in-progress-sync
+error is never repeated: the caller makes the change through pause-change-resume.
+
 Waits are exponential with jitter, at least the server's Retry-After, and the whole call is bounded both by
 `max_attempts` and by `max_total_seconds`: a wait that would cross the budget is not started, the last error
 is raised instead (a Retry-After of an hour fails fast rather than blocking a Lambda).
@@ -27,6 +32,7 @@ from enum import Enum
 class Idempotency(Enum):
     SAFE = "safe"  # repeating the call cannot do more than doing it once
     UNSAFE = "unsafe"  # a repeat could act twice (start a second re-sync, create a second webhook)
+    CONFIRM = "confirm"  # repeated only after reading the state back shows the first attempt did not act
 
 
 @dataclass

@@ -131,12 +131,12 @@ def _sql_calls(
         why = "exactly one affected table must be known" if targets else "no affected table is known"
         return [], f"{why}; the recovery SQL needs its target", params
     template = params.get("template", "dedup_latest")
-    table = TableRef(*targets[0])
+    table = TableRef(*ctx.destination(*targets[0]))  # the warehouse's names (name_in_destination), not the source's
     filled: dict[str, Any] = {"keys": ctx.primary_keys}
     if template in ("dedup_primary_key", "dedup_latest") and not ctx.primary_keys:
         return [], "the schema config marks no primary-key column on the table; the recovery SQL needs them", params
     if template == "json_quarantine":
-        columns = (_column_scope(ctx)[0].get(table.schema) or {}).get(table.table) or []
+        columns = (_column_scope(ctx)[0].get(targets[0][0]) or {}).get(targets[0][1]) or []
         if len(columns) != 1:
             return [], "exactly one affected column must be named for the JSON quarantine", params
         filled["column"] = columns[0]

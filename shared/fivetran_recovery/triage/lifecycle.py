@@ -82,6 +82,10 @@ class IncidentLifecycle:
                 event_key=event.event_key,
             )
         existing = self.incidents.find_open(connection_id, fingerprint)
+        if existing is None and event.event == "connection_failure":
+            # Fivetran sends connection_failure after failed setup tests, ours included: while an incident is open
+            # on the connection they are evidence for it, not a second incident.
+            existing = next(iter(self.incidents.open_in_scope(connection_id)), None)
         if existing is not None:
             decision = self.attach(existing, event, diagnosis, now)
             if decision is not None:

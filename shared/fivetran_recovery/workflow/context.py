@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from fivetran_recovery.fivetran.models import destination_names
 from fivetran_recovery.models.diagnosis import Diagnosis
 from fivetran_recovery.snapshots.diff import SchemaDiff, schema_tables
 
@@ -45,6 +46,11 @@ class PlanContext:
     suggested_columns: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     diff: SchemaDiff | None = None
     incident_id: str = ""  # names the backups a recovery script keeps
+    # "schema.table" (source names) -> (schema, table) in the warehouse: `name_in_destination`
+    destinations: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def destination(self, schema: str, table: str) -> tuple[str, str]:
+        return self.destinations.get(f"{schema}.{table}", (schema, table))
 
     @property
     def schedule_type(self) -> str | None:
@@ -143,6 +149,7 @@ def plan_context(
             if (schema, table) in known:
                 _add(tables, schema, table)
     suggested = suggested_tables(diagnosis, event, schema_config)
+    named = [(s, t) for scope in (tables, suggested) for s, names in scope.items() for t in names]
     return PlanContext(
         connection_id=connection_id,
         connection=connection,
@@ -153,4 +160,5 @@ def plan_context(
         suggested_columns=suggested_columns(diagnosis, event, schema_config),
         diff=diff,
         incident_id=incident_id,
+        destinations={f"{s}.{t}": destination_names(schema_config, s, t) for s, t in named},
     )
