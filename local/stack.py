@@ -143,10 +143,9 @@ class LocalStack:
             llm_env = {"ANTHROPIC_BASE_URL": self.fake_llm.base_url}
         self.resources = create_resources(parameters=params, secrets=secrets)
 
-        # Strict Fivetran, its latencies at the ticker's pace (a 60 s pause answers in 1 s at 60x).
-        fidelity = STRICT.but(time_factor=self.options.sim_time_scale)
         self.simulator = FivetranSimulator(api_key=LOCAL_FIVETRAN_KEY, api_secret=LOCAL_FIVETRAN_SECRET,
-                                           start=datetime.now(UTC), fidelity=fidelity)
+                                           start=datetime.now(UTC),  # strict, latencies at the ticker's pace:
+                                           fidelity=STRICT.but(time_factor=self.options.sim_time_scale))
         self.simulator.start(host="127.0.0.1", port=0)
         self.simulator_url = self.simulator.root_url
         self._exit.callback(self.simulator.stop)
@@ -172,7 +171,6 @@ class LocalStack:
                       "WORKFLOW_RESUME_AFTER_SECONDS": "5",
                       # ... and its event times run ahead of ours: order them while within 30 days ahead.
                       "MAX_EVENT_SKEW_SECONDS": str(30 * 24 * 3600),
-                      # ... and the Fivetran client's timeouts with it (floored at 5 s), so they keep their ratio.
                       "FIVETRAN_TIMEOUT_SCALE": f"{min(1.0, 1 / self.options.sim_time_scale):.6f}",
                       **llm_env, **self.options.extra_environment})
         get_settings.cache_clear()

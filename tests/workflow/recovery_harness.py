@@ -62,7 +62,7 @@ class Harness:
         """Inject a scenario, run the connection's next sync, and return the sync_end webhook it produced.
 
         The schema config before the injection is kept as the connection's known-good snapshot."""
-        self.snapshots.setdefault(connection_id, self.sim.schema_config(connection_id))
+        self.snapshots.setdefault(connection_id, self._schema_config(connection_id))
         self.sim.inject(connection_id, scenario, **options)
         self.sim.sync(connection_id)
         before = len(self.sim.log_rows(connection_id))
@@ -106,20 +106,16 @@ class Harness:
             event=event,
             settings=self.adapters.settings,
             config=self.adapters.config,
-            schema_config=self._schema_config(connection_id, diagnosis, event),
+            schema_config=self._schema_config(connection_id),
             snapshot=self.snapshots.get(connection_id),
         )
         self.started[incident_id] = time.monotonic()
         self.sfn.start_execution(stateMachineArn=self.state_machine_arn, name=incident_id, input=json.dumps(workflow))
         return workflow
 
-    def _schema_config(self, connection_id: str, diagnosis: Any, event: dict[str, Any]) -> dict[str, Any]:
-        """As diagnose reads it: the schema config, with the columns endpoint's list for the tables named."""
-        from fivetran_recovery.workflow.context import suggested_tables
-
-        client = self.adapters.fivetran
-        named = suggested_tables(diagnosis, event, self.sim.schema_config(connection_id))
-        return client.schema_with_columns(connection_id, named).model_dump(mode="json")
+    def _schema_config(self, connection_id: str) -> dict[str, Any]:
+        """As diagnose and the snapshot keeper read it: with every column (the columns endpoint)."""
+        return self.adapters.fivetran.full_schema_config(connection_id).model_dump(mode="json")
 
     def execution_arn(self, incident_id: str) -> str:
         return self.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{incident_id}"

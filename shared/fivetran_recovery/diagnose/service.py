@@ -218,6 +218,7 @@ class DiagnoseService:
             reason=clip(str(data.get("reason")), 1000) if data.get("reason") else None,
             category=quick.category.value if failed else None,
             pattern=quick.pattern if failed else None,
+            actor=clip(str(data.get("actor")), 200) if data.get("actor") else None,
         )
 
     def _act(self, decision: TriageDecision, event: WebhookEvent | None, quick: Diagnosis) -> Outcome:

@@ -108,13 +108,8 @@ class DiagnoseSteps:
         selection = self.registry.select(diagnosis, rules=rules,
                                          task_type=data.get("taskType") or data.get("task_type"))
         connection = self._read(lambda: self.fivetran.get_connection(connection_id))
-        schema_config = self._read(lambda: self.fivetran.get_schema_config(connection_id))
-        if schema_config is not None:  # unedited columns are not in it: the columns endpoint for named tables
-            from fivetran_recovery.workflow.context import suggested_tables
-
-            named = suggested_tables(diagnosis, event.to_message(), schema_config)
-            if named:
-                schema_config = self._read(lambda: self.fivetran.schema_with_columns(connection_id, named))
+        # With every column (GET /schemas omits unedited ones), as the snapshot it is compared with.
+        schema_config = self._read(lambda: self.fivetran.full_schema_config(connection_id))
         snapshot = self.snapshots.latest(connection_id)
         mode, configured = resolve_mode(connection_id, self.settings.rollout_mode, self.config)
         criticality = configured if connection_id in self.config.connection_policies else incident.criticality.value

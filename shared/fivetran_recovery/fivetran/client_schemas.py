@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fivetran_recovery.fivetran.errors import FivetranError
+from fivetran_recovery.fivetran.errors import BadRequestError, FivetranError
 from fivetran_recovery.fivetran.models import EXCLUDE_MODES, SCHEMA_CHANGE_HANDLING, ColumnConfig, SchemaConfig
 from fivetran_recovery.fivetran.paths import segment as _segment
 from fivetran_recovery.fivetran.retry import Idempotency
@@ -82,20 +82,36 @@ class SchemaMethods:
         return {name: ColumnConfig.model_validate(value) for name, value in columns.items()}
 
     def schema_with_columns(
-        self, connection_id: str, tables: dict[str, list[str]] | None = None, *, limit: int = 5
+        self,
+        connection_id: str,
+        tables: dict[str, list[str]] | None = None,
+        *,
+        limit: int = 5,
+        config: SchemaConfig | None = None,
     ) -> SchemaConfig:
         """The schema config with the full column list (columns endpoint) of the named tables merged in: what
         primary-key discovery, schema diffs and column planning need. At most `limit` tables (each call
         queries the source and counts against the source-interaction quota); unknown tables are skipped."""
-        config = self.get_schema_config(connection_id)
+        config = config or self.get_schema_config(connection_id)
         named = [(s, t) for s, names in (tables or {}).items() for t in names][:limit]
         for schema, table in named:
             entry = config.schemas.get(schema)
             if entry is None or table not in entry.tables:
                 continue
-            columns = self.get_table_columns(connection_id, schema, table)
+            try:
+                columns = self.get_table_columns(connection_id, schema, table)
+            except BadRequestError as exc:  # "works only for a connection in the 'Connected' state"
+                logger.info("columns endpoint refused; schema config kept as read", extra={"reason": exc.message})
+                break
             entry.tables[table].columns = {**columns, **entry.tables[table].columns}
         return config
+
+    def full_schema_config(self, connection_id: str, *, limit: int = 50) -> SchemaConfig:
+        """The schema config with every table's full column list (at most `limit` tables get the columns call):
+        what a schema snapshot and the diff against it need, so that an unedited column is not "missing"."""
+        config = self.get_schema_config(connection_id)
+        tables = {schema: list(entry.tables) for schema, entry in config.schemas.items()}
+        return self.schema_with_columns(connection_id, tables, limit=limit, config=config)
 
     def primary_keys(self, connection_id: str, schema: str, table: str) -> list[str]:
         return [n for n, c in self.get_table_columns(connection_id, schema, table).items() if c.is_primary_key]

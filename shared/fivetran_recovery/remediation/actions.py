@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from fivetran_recovery.fivetran.client_schemas import ColumnChangeRefused
+from fivetran_recovery.fivetran.errors import BadRequestError
 from fivetran_recovery.models.workflow import PlanStep
 from fivetran_recovery.notifiers.base import Notice
 from fivetran_recovery.playbooks.schema import Action
@@ -127,8 +129,7 @@ class ActionExecutor:
         client = self.fivetran
         match action:
             case Action.SYNC_NOW | Action.SYNC_IF_MANUAL:
-                answer = client.sync_now(cid, force=bool(p.get("force", False)))
-                return StepResult("done", answer.message or "sync triggered", writes=1)
+                return self._sync(cid, p, connection)
             case Action.PAUSE:
                 client.pause(cid)
                 return StepResult("done", "paused", writes=1)
@@ -149,22 +150,12 @@ class ActionExecutor:
                     writes=1,
                 )
             case Action.RESYNC_TABLES:
-                answer = client.resync_tables(cid, p["scope"])
-                return StepResult("done", answer.message or "tables re-sync triggered", writes=1)
+                return self._resync_tables(cid, p["scope"])
             case Action.RESYNC:
                 answer = client.resync(cid, scope=p.get("scope") or None)
                 return StepResult("done", answer.message or "re-sync triggered", writes=1)
             case Action.UPDATE_SCHEMA_CONFIG:
-                before = schema_before(client.get_schema_config(cid), p)  # kept so the change can be rolled back
-                config = client.update_schema_config(
-                    cid, schema_change_handling=p.get("schema_change_handling"), schemas=p.get("schemas")
-                )
-                return StepResult(
-                    "done",
-                    "schema config updated",
-                    response={"schema_change_handling": config.schema_change_handling, "schema_before": before},
-                    writes=1,
-                )
+                return self._update_schema_config(cid, p)
             case Action.RUN_SETUP_TESTS:
                 tested = client.run_setup_tests(cid, **{k: v for k, v in p.items() if v is not None})
                 statuses = [t.status for t in tested.setup_tests]
@@ -186,6 +177,52 @@ class ActionExecutor:
             case Action.NOTIFY_OWNER | Action.OPEN_TICKET | Action.ESCALATE:
                 return self._notice(action, step, workflow)
         raise ValueError(f"no executor for action {action}")
+
+    def _sync(self, cid: str, p: dict[str, Any], connection: Any) -> StepResult:
+        """A sync on a paused connection runs nothing (Fivetran does not say it queues one). The policy already
+        stopped for a human's pause; what is left here is Fivetran's own (actor Fivetran): re-enable it first,
+        as the owner would after the fix."""
+        writes, detail = 0, ""
+        if connection is not None and connection.paused:
+            self.fivetran.resume(cid)
+            writes, detail = 1, "resumed (Fivetran had paused it), then "
+        answer = self.fivetran.sync_now(cid, force=bool(p.get("force", False)))
+        return StepResult("done", detail + (answer.message or "sync triggered"), writes=writes + 1)
+
+    def _resync_tables(self, cid: str, scope: dict[str, list[str]]) -> StepResult:
+        """Table-level re-sync exists per connector; one without it answers 400. A full re-sync instead would
+        re-load everything (cost, load on the source): that is a human's call, so the step is blocked with why."""
+        try:
+            answer = self.fivetran.resync_tables(cid, scope)
+        except BadRequestError as exc:
+            if not _table_resync_unsupported(exc):
+                raise
+            return StepResult(
+                "blocked",
+                "this connector has no table-level re-sync (Fivetran answered 400); a full re-sync of the "
+                "connection would be needed and is left to a human",
+                response={"fivetran_status": exc.status},
+            )
+        return StepResult("done", answer.message or "tables re-sync triggered", writes=1)
+
+    def _update_schema_config(self, cid: str, p: dict[str, Any]) -> StepResult:
+        # The before-state must include unedited columns, which GET /schemas omits: read the columns endpoint
+        # for the tables the change touches, so a rollback can put them back.
+        touched = {s: list((e or {}).get("tables") or {}) for s, e in (p.get("schemas") or {}).items()}
+        current = self.fivetran.schema_with_columns(cid, touched) if touched else self.fivetran.get_schema_config(cid)
+        before = schema_before(current, p)  # kept so the change can be rolled back
+        try:
+            config = self.fivetran.update_schema_config(
+                cid, schema_change_handling=p.get("schema_change_handling"), schemas=p.get("schemas")
+            )
+        except ColumnChangeRefused as exc:  # a primary-key / system column, or no column config: not sent
+            return StepResult("blocked", f"Fivetran would refuse this column change: {exc}")
+        return StepResult(
+            "done",
+            "schema config updated",
+            response={"schema_change_handling": config.schema_change_handling, "schema_before": before},
+            writes=1,
+        )
 
     def _connect_card(self, step: PlanStep, workflow: dict[str, Any], connection: Any) -> StepResult:
         """The Connect Card link is a one-day re-authorisation credential: it goes to the owner alone (Slack DM
@@ -247,6 +284,11 @@ class ActionExecutor:
             f"{kind} sent via {', '.join(sorted(refs)) or 'no channel'}",
             response={"refs": refs, "errors": errors},
         )
+
+
+def _table_resync_unsupported(exc: BadRequestError) -> bool:
+    text = (exc.message or "").lower()
+    return "table" in text and ("not support" in text or "unsupported" in text)
 
 
 def _notice_for(workflow: dict[str, Any], kind: str, title: str) -> Notice:

@@ -32,7 +32,9 @@ class SnapshotKeeper:
         from fivetran_recovery.fivetran import FivetranError
 
         try:
-            config = self.fivetran.get_schema_config(connection_id)
+            # Every column, not only edited ones (GET /schemas omits unedited columns): the diff needs them.
+            read = getattr(self.fivetran, "full_schema_config", None) or self.fivetran.get_schema_config
+            config = read(connection_id)
         except FivetranError as exc:
             logger.warning("schema snapshot skipped", extra={"connection_id": connection_id, "reason": str(exc)})
             return False

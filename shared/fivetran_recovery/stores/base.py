@@ -112,6 +112,7 @@ class HistoryRecord(BaseModel):
     category: str | None = None
     pattern: str | None = None
     incident_id: str | None = None
+    actor: str | None = Field(None, max_length=200)  # who made a pause/edit: "Fivetran" when Fivetran itself did
 
 
 Mutation = Callable[[Incident], Incident | None]
