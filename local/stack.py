@@ -204,7 +204,7 @@ class LocalStack:
         warehouse = EmbeddedWarehouse(str(path))
         self._exit.callback(warehouse.close)
         for connection_id in self.simulator.connection_ids:
-            warehouse.create_from_schema_config(self.simulator.schema_config(connection_id))
+            warehouse.create_from_schema_config(self.simulator.source_schema_config(connection_id))
         return warehouse
 
     def stop(self) -> None:

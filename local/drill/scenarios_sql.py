@@ -26,7 +26,7 @@ TIMEOUT = 60.0
 
 def destination_table(stack: LocalStack, connection_id: str, source_table: str) -> tuple[str, str, list[str]]:
     """(schema, table, primary keys) in the destination, from the connection's schema config."""
-    config = stack.simulator.schema_config(connection_id)
+    config = stack.simulator.source_schema_config(connection_id)  # every column (the API omits unedited ones)
     for schema, entry in config["schemas"].items():
         table = (entry.get("tables") or {}).get(source_table)
         if table:

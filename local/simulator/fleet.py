@@ -113,7 +113,7 @@ def destination_schema(service: str, connection_schema: str, source_schema: str)
     write to the connection's schema (FACTS.md: `name_in_destination`)."""
     if service in DATABASES:
         return f"{connection_schema}_{destination_name(source_schema)}"
-    return connection_schema
+    return connection_schema.split(".")[0]  # file/sheet connectors name "schema.table" (google_sheets.finance_plan)
 
 # id, service, schema, group, sync_frequency (min), schedule_type, daily_sync_time, base duration (s), tables
 _DEFAULT_CONNECTIONS: list[tuple[str, str, str, str, int, str, str | None, float, dict[str, dict[str, list[str]]]]] = [
