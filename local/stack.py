@@ -76,6 +76,17 @@ class Sweeper:
             except Exception:  # a failed run is logged; the schedule fires again, as in AWS
                 logging.getLogger(__name__).exception("scheduled sweep failed")
 
+    def _start_simulator(self) -> None:
+        from local.simulator import FivetranSimulator
+        from local.simulator.options import STRICT
+
+        self.simulator = FivetranSimulator(api_key=LOCAL_FIVETRAN_KEY, api_secret=LOCAL_FIVETRAN_SECRET,
+                                           start=datetime.now(UTC),  # strict, latencies at the ticker's pace:
+                                           fidelity=STRICT.but(time_factor=self.options.sim_time_scale))
+        self.simulator.start(host="127.0.0.1", port=0)
+        self.simulator_url = self.simulator.root_url
+        self._exit.callback(self.simulator.stop)
+
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
@@ -122,8 +133,6 @@ class LocalStack:
         from local.defaults import webhook_secret
         from local.gateway import LocalGateway
         from local.poller import SqsPoller
-        from local.simulator import FivetranSimulator
-        from local.simulator.options import STRICT
 
         secret = self.options.webhook_secret or webhook_secret()
         self._setenv(FAKE_CREDENTIALS)
@@ -143,12 +152,7 @@ class LocalStack:
             llm_env = {"ANTHROPIC_BASE_URL": self.fake_llm.base_url}
         self.resources = create_resources(parameters=params, secrets=secrets)
 
-        self.simulator = FivetranSimulator(api_key=LOCAL_FIVETRAN_KEY, api_secret=LOCAL_FIVETRAN_SECRET,
-                                           start=datetime.now(UTC),  # strict, latencies at the ticker's pace:
-                                           fidelity=STRICT.but(time_factor=self.options.sim_time_scale))
-        self.simulator.start(host="127.0.0.1", port=0)
-        self.simulator_url = self.simulator.root_url
-        self._exit.callback(self.simulator.stop)
+        self._start_simulator()
 
         self._setenv(self.resources.environment())
         self.workdir = Path(tempfile.mkdtemp(prefix="fivetran-recovery-local-"))
