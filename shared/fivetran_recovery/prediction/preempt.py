@@ -32,6 +32,7 @@ from fivetran_recovery.prediction.syncs import FAILED
 logger = logging.getLogger(__name__)
 NOT_PREDICTIONS = frozenset({None, "stale", "failing", "fivetran_status", "background"})  # states, not forecasts
 Outcome = Literal["open", "happened", "prevented", "did_not_happen"]
+SCHEDULE_PLAYBOOK = "apply_schedule_recommendation"
 
 
 class AtRiskNotice(BaseModel):
@@ -194,6 +195,34 @@ class PreemptService:
             facts={"Lead time": f"{notice.lead_time_hours:g} h" if notice.lead_time_hours is not None else "-",
                    "Policy": notice.decision_path or "no preemptive playbook", **(
                        {"Owner": notice.owner} if notice.owner else {})}))
+
+    def apply_schedule(self, recommendation: Any, connection: Any) -> dict[str, Any]:
+        """A cost-aware schedule recommendation through the policy gate (playbook apply_schedule_recommendation):
+        monitor only shows it, a step needing approval waits, an allowed one runs written ahead."""
+        cid = recommendation.connection_id
+        playbook = self.registry.get(SCHEDULE_PLAYBOOK)
+        steps = [s.model_copy(update={"params": {"sync_frequency": recommendation.recommended_minutes}})
+                 for s in plan_steps(playbook, connection)]
+        mode, criticality = self.policy_for(cid)
+        decision, steps = decide(playbook, steps, mode=mode, criticality=criticality,
+                                 automation_stopped=self.stopped(cid))
+        record_id = f"schedule-{cid}-{self.clock().strftime('%Y%m%dT%H%M')}"
+        self.audit(cid, record_id, "schedule_recommended", recommendation.model_dump(mode="json"))
+        outcome: dict[str, Any] = {"record_id": record_id, "path": decision.path, "reasons": decision.reasons,
+                                   "applied": [], "pending": []}
+        workflow = {"incident_id": record_id, "connection_id": cid, "dry_run": [],
+                    "rca": {"summary": "; ".join(recommendation.reasons), "category": "schedule", "pattern": "cost"}}
+        for step in steps:
+            if decision.path == "monitor" or step.approval_required:
+                outcome["pending"].append(f"{'recommended' if decision.path == 'monitor' else 'waiting for approval'}"
+                                          f": sync every {recommendation.recommended_minutes} min")
+                continue
+            self.audit(cid, record_id, "preemptive_intent", {"step": step.model_dump(mode="json"),
+                                                             "before": _before(connection)})
+            result = self.executor.run(step, workflow, connection)
+            self.audit(cid, record_id, "preemptive_outcome", {"step": step.index, "detail": result.detail})
+            outcome["applied"].append(result.detail)
+        return outcome
 
     def settle(self, connection_id: str) -> list[AtRiskNotice]:
         """Close the connection's notices whose window has passed: happened, prevented or did not happen."""
