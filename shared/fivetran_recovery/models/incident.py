@@ -16,7 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from fivetran_recovery.models.diagnosis import Category, Diagnosis, Evidence
 
@@ -135,6 +135,8 @@ class Incident(BaseModel):
     recent_event_keys: list[str] = Field(default_factory=list)
     timeline: list[TimelineEntry] = Field(default_factory=list)
     version: int = 0
+    # counts added atomically outside the document (a store's counter item), not part of what the document holds
+    _added_counts: IncidentCounts | None = PrivateAttr(default=None)
 
     @property
     def is_open(self) -> bool:

@@ -2,6 +2,8 @@
 
 Item layout (one table, several item kinds; pk / sk / purpose):
 
+- counts: `INC#<id>` / `COUNTS`: events, failures, successes, last_seen added atomically (`add_counts`: a parent
+  counting its children's repeat failures writes this small item, not the parent's document); read with META.
 - incident: `INC#<id>` / `META`, gsi1 = `CONN#<conn>` (or `DEST#<group>` for a parent) / `<first_seen>#<id>`:
   get by id; list by connection or destination.
 - open lock: `OPEN#<scope>` / `FP#<fingerprint>`: find open by fingerprint; its conditional create allows one
@@ -28,7 +30,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from fivetran_recovery.models.incident import Incident, IncidentKind
+from fivetran_recovery.models.incident import Incident, IncidentCounts, IncidentKind
 from fivetran_recovery.stores.base import (
     AlreadyOpenError,
     ClosedIncidentSummary,
@@ -58,6 +60,10 @@ def from_item(item: dict[str, Any]) -> dict[str, Any]:
     return {k: _DESER.deserialize(v) for k, v in item.items()}
 
 
+def parse_time_key(value: str) -> datetime:
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
 def _epoch(at: datetime, days: int) -> int:
     return int((at + timedelta(days=days)).timestamp())
 
@@ -81,11 +87,34 @@ class DynamoIncidentStore:
 
     # ------------------------------------------------------------------ reads
     def get(self, incident_id: str) -> Incident | None:
-        response = self._client.get_item(
-            TableName=self._table, Key=to_item({"pk": f"INC#{incident_id}", "sk": "META"}), ConsistentRead=True
+        items = self._query(  # META and, when something was counted atomically, COUNTS: one request
+            KeyConditionExpression="pk = :pk", ExpressionAttributeValues=to_item({":pk": f"INC#{incident_id}"}),
+            ConsistentRead=True,
         )
-        item = response.get("Item")
-        return self._incident(from_item(item)) if item else None
+        by_sk = {item["sk"]: item for item in items}
+        if "META" not in by_sk:
+            return None
+        return self._incident(by_sk["META"], by_sk.get("COUNTS"))
+
+    def add_counts(self, incident_id: str, *, events: int = 0, failures: int = 0, successes: int = 0,
+                   last_seen: datetime | None = None) -> Incident:
+        key = to_item({"pk": f"INC#{incident_id}", "sk": "COUNTS"})
+        self._client.update_item(
+            TableName=self._table, Key=key, UpdateExpression="ADD events :e, failures :f, successes :s",
+            ExpressionAttributeValues=to_item({":e": events, ":f": failures, ":s": successes}))
+        if last_seen is not None:
+            try:
+                self._client.update_item(
+                    TableName=self._table, Key=key, UpdateExpression="SET last_seen = :t",
+                    ConditionExpression="attribute_not_exists(last_seen) OR last_seen < :t",
+                    ExpressionAttributeValues=to_item({":t": time_key(last_seen)}))
+            except ClientError as error:
+                if not _is_conditional_failure(error):
+                    raise
+        found = self.get(incident_id)
+        if found is None:
+            raise IncidentNotFoundError(incident_id)
+        return found
 
     def find_open(self, scope: str, fingerprint: str) -> Incident | None:
         response = self._client.get_item(
@@ -245,6 +274,12 @@ class DynamoIncidentStore:
 
     # ------------------------------------------------------------------ helpers
     def _meta(self, incident: Incident) -> dict[str, Any]:
+        added = incident._added_counts
+        if added is not None:  # the document keeps its own part; the COUNTS item keeps the rest
+            own = incident.counts.model_copy(update={"events": incident.counts.events - added.events,
+                                                     "failures": incident.counts.failures - added.failures,
+                                                     "successes": incident.counts.successes - added.successes})
+            incident = incident.model_copy(update={"counts": own})
         if incident.kind is IncidentKind.PARENT:
             index_pk = f"DEST#{incident.destination_group_id}" if incident.destination_group_id else "DEST#-"
         else:
@@ -262,9 +297,18 @@ class DynamoIncidentStore:
         }
 
     @staticmethod
-    def _incident(values: dict[str, Any]) -> Incident:
+    def _incident(values: dict[str, Any], counts: dict[str, Any] | None = None) -> Incident:
         incident = Incident.model_validate_json(values["doc"])
         incident.version = int(values["version"])
+        if counts:
+            added = IncidentCounts(events=int(counts.get("events", 0)), failures=int(counts.get("failures", 0)),
+                                   successes=int(counts.get("successes", 0)))
+            incident.counts = IncidentCounts(events=incident.counts.events + added.events,
+                                             failures=incident.counts.failures + added.failures,
+                                             successes=incident.counts.successes + added.successes)
+            if counts.get("last_seen") and counts["last_seen"] > time_key(incident.last_seen):
+                incident.last_seen = parse_time_key(counts["last_seen"])
+            incident._added_counts = added
         return incident
 
     def _by_gsi(self, index_pk: str, limit: int) -> list[Incident]:
@@ -276,7 +320,8 @@ class DynamoIncidentStore:
             Limit=limit,
             max_items=limit,
         )
-        return [self._incident(item) for item in items]
+        return [self.get(i.id) or i if i.kind is IncidentKind.PARENT else i  # a parent's counts are apart
+                for i in (self._incident(item) for item in items)]
 
     def _query(self, *, max_items: int | None = None, **kwargs: Any) -> list[dict[str, Any]]:
         return query_all(self._client, self._table, max_items=max_items, **kwargs)

@@ -73,6 +73,19 @@ class InMemoryIncidentStore:
                     self._closed[changed.signature].append(closed_summary(changed))
             return changed.model_copy(deep=True)
 
+    def add_counts(self, incident_id: str, *, events: int = 0, failures: int = 0, successes: int = 0,
+                   last_seen: datetime | None = None) -> Incident:
+        with self._lock:
+            stored = self._incidents.get(incident_id)
+            if stored is None:
+                raise IncidentNotFoundError(incident_id)
+            stored.counts.events += events
+            stored.counts.failures += failures
+            stored.counts.successes += successes
+            if last_seen is not None and last_seen > stored.last_seen:
+                stored.last_seen = last_seen
+            return stored.model_copy(deep=True)
+
     def list_by_connection(self, connection_id: str, limit: int = 50) -> list[Incident]:
         with self._lock:
             found = [i for i in self._incidents.values() if i.connection_id == connection_id]

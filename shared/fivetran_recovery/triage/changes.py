@@ -65,20 +65,6 @@ def count_failure(incident: Incident, event: WebhookEvent, diagnosis: Diagnosis,
         incident.note(event.created, "attached", f"failure #{incident.counts.failures}")
 
 
-def counter(event: WebhookEvent) -> Mutation:
-    """A parent counts its child's repeat failure."""
-
-    def mutate(parent: Incident) -> Incident | None:
-        if not parent.is_open:
-            return None
-        parent.counts.events += 1
-        parent.counts.failures += 1
-        parent.last_seen = max(parent.last_seen, event.created)
-        return parent
-
-    return mutate
-
-
 def adopter(children: list[Incident], at: datetime) -> Mutation:
     """A parent takes in new children: their counts, times, evidence and the highest criticality."""
 

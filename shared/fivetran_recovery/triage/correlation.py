@@ -22,6 +22,8 @@ from fivetran_recovery.triage.paging import Paging
 from fivetran_recovery.triage.policy import TriagePolicy
 from fivetran_recovery.triage.routing import Route, Routing
 
+SHARED_CAUSE_PROBES = 3  # newest fellow failures looked at for their parent (bounded reads per event)
+
 
 class Correlator:
     def __init__(
@@ -57,11 +59,26 @@ class Correlator:
             keys.append((pattern_key(diagnosis.category, diagnosis.pattern), self.policy.min_connections_pattern))
         return keys
 
-    def open_parent_for(self, keys: list[tuple[str, int]]) -> Incident | None:
+    def open_parent_for(self, keys: list[tuple[str, int]], single: Incident | None = None) -> Incident | None:
         for key, _ in keys:
             parent = self.incidents.find_open(f"corr:{key}", key)
             if parent is not None:
                 return parent
+        return self._shared_cause_parent(keys, single) if single is not None else None
+
+    def _shared_cause_parent(self, keys: list[tuple[str, int]], single: Incident) -> Incident | None:
+        """One cause, one parent: a cause that can span destinations joins the open parent its latest fellow
+        failures (same pattern, any destination) already belong to, instead of a parent per destination."""
+        since = single.first_seen - timedelta(seconds=self.policy.correlation_window_seconds)
+        for key, _ in keys:
+            if not key.startswith("pattern:"):
+                continue
+            members = list(self.correlation.connections_since(key, since).values())
+            for incident_id in reversed(members[-SHARED_CAUSE_PROBES:]):
+                member = self.incidents.get(incident_id) if incident_id else None
+                parent = self.incidents.get(member.parent_id) if member and member.parent_id else None
+                if parent is not None and parent.is_open and parent.signature == single.signature:
+                    return parent
         return None
 
     def open_child(self, parent: Incident, single: Incident, event: WebhookEvent) -> TriageDecision:
@@ -99,6 +116,10 @@ class Correlator:
             since = event.created - timedelta(seconds=self.policy.correlation_window_seconds)
             members = self.correlation.connections_since(key, since)
             if len(members) >= minimum:
+                # a cause that can span destinations: the parent also adopts its fellows on other destinations
+                for other, _ in keys:
+                    if other != key and other.startswith("pattern:"):
+                        members = {**self.correlation.connections_since(other, since), **members}
                 return self._open_parent(key, members, created, event, now)
         return None
 

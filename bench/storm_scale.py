@@ -1,0 +1,302 @@
+"""Storm scale: how diagnose + triage grow with the size of an alert storm (issue 13).
+
+    .venv/bin/python bench/storm_scale.py                       # 100 / 500 / 1,000 / 2,000 connections + 10k webhooks
+    .venv/bin/python bench/storm_scale.py --sizes 100 500 --moto-sizes 100
+    .venv/bin/python bench/storm_scale.py --json
+
+The storm (seeded): connections spread over 5 destinations; 40 % fail on a warehouse concurrency limit of
+destination 0 (one parent), 30 % fail on a network reset across every
+destination (one shared cause), 10 % fail alone on a schema change (one incident each), 10 % fail once on a
+source rate limit and succeed on the next sync (self-heal: no real incident), 10 % only succeed. Every failing
+connection fails 2-3 syncs, 5 minutes apart. Delivery: 10 % of the webhooks are delivered twice, 5 % out of
+order (a few positions late). The extra run has 10,000 webhooks.
+
+Each event goes through the real DiagnoseService (history, ordering, the rules classifier, triage) with a fake
+deep diagnosis and workflow start. Backends: `memory` (the in-memory stores: the full-size correctness and our own
+code's speed) and `moto` (the DynamoDB stores on moto's emulator, smaller sizes: the AWS calls per event and per
+incident that bench/cost_per_incident.py prices; its time is mostly the emulator's). Each size runs in its own
+process so peak RSS is that size's. The floor, measured in the same run, is parsing and classifying the same
+events with no triage and no store: `ratio` = our time per event / the floor's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO / "shared"), str(REPO)]
+
+START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+DESTINATIONS = [f"dest_{i}" for i in range(5)]
+CONCURRENCY = "Error: Exceeded Rate Limits: Too Many Concurrent Queries for This Project and Region"  # ft-066
+NETWORK = "Error: Connection Error - Connection Reset by Peer"  # ft-078
+SCHEMA = ("Failed to sync endpoint(s) with error: {CONTACT=java.lang.NullPointerException, "
+          "DEAL=java.lang.NullPointerException}")  # ft-004
+RATE_LIMIT = ("Retrying after 30 seconds. Error : ErrorResponse{msg='Exceeded rate limit for endpoint: "
+              "/api/v1/export, method: GET, org: 1234', code='TooManyRequests'}")
+KINDS = [("concurrency", 0.4), ("network", 0.3), ("schema", 0.1), ("self_heal", 0.1), ("healthy", 0.1)]
+
+
+def storm(n: int, seed: int = 13) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Webhook payloads in delivery order, and what a correct triage makes of them."""
+    rng = random.Random(seed)
+    kinds: list[str] = []
+    for kind, share in KINDS:
+        kinds += [kind] * round(n * share)
+    kinds = (kinds + ["healthy"] * n)[:n]
+    rng.shuffle(kinds)
+    events = []
+    for i, kind in enumerate(kinds):
+        dest = DESTINATIONS[0] if kind == "concurrency" else DESTINATIONS[i % len(DESTINATIONS)]
+        conn = f"conn_{i:05d}"
+        offset = rng.uniform(0, 300)
+        plan = {"concurrency": [CONCURRENCY] * rng.choice((2, 3)), "network": [NETWORK] * rng.choice((2, 3)),
+                "schema": [SCHEMA] * rng.choice((2, 3)), "self_heal": [RATE_LIMIT, None], "healthy": [None, None]}
+        for k, reason in enumerate(plan[kind]):
+            at = START + timedelta(seconds=offset + 300 * k)
+            data = {"status": "FAILURE", "reason": reason} if reason else {"status": "SUCCESSFUL"}
+            events.append({"event": "sync_end", "created": at.isoformat(), "connector_id": conn,
+                           "connector_type": "postgres", "sync_id": f"{conn}-{k}", "destination_group_id": dest,
+                           "data": data})
+    events.sort(key=lambda e: e["created"])
+    delivered = _deliver(events, rng)
+    truth = {"connections": n, "webhooks": len(delivered), "distinct_events": len(events),
+             "expected_real_incidents": 1 + 1 + kinds.count("schema"),
+             "expected": {"concurrency parents": 1, "network parents": 1, "schema singles": kinds.count("schema"),
+                          "self-healed connections": kinds.count("self_heal")}}
+    return delivered, truth
+
+
+def _deliver(events: list[dict[str, Any]], rng: random.Random) -> list[dict[str, Any]]:
+    out = list(events)
+    for i in range(len(out) - 1):  # 5 % late by a few positions
+        if rng.random() < 0.05:
+            j = min(len(out) - 1, i + rng.randint(1, 4))
+            out[i], out[j] = out[j], out[i]
+    for event in rng.sample(events, len(events) // 10):  # 10 % delivered twice
+        out.insert(min(len(out), out.index(event) + rng.randint(1, 50)), event)
+    return out
+
+
+def _service(backend: str, clock: dict[str, datetime]) -> tuple[Any, Any, dict[str, int]]:
+    from fivetran_recovery.diagnose.service import DiagnoseService
+    from fivetran_recovery.triage.calendar import MaintenanceCalendar, MaintenanceConfig
+    from fivetran_recovery.triage.engine import Triage
+    from fivetran_recovery.triage.policy import TriagePolicy
+    from fivetran_recovery.triage.routing import OwnersConfig, Routing
+
+    stores = _stores(backend)
+    triage = Triage(
+        incidents=stores["incidents"], correlation=stores["correlation"], digest=stores["digest"],
+        calendar=MaintenanceCalendar(MaintenanceConfig.model_validate({})),
+        routing=Routing(OwnersConfig.model_validate({"version": 1, "default": {"owner": "data"},
+                                                     "teams": {"data": {"channel": "#data"}}})),
+        policy=TriagePolicy(), clock=lambda: clock["now"])
+    seen = {"deep": 0, "started": 0, "notifications": 0}
+
+    def deep(event, incident, quick):
+        seen["deep"] += 1
+        return quick, {}
+
+    def start(*, name, payload):
+        seen["started"] += 1
+        return name
+
+    def notify(decision):
+        seen["notifications"] += len(decision.notifications)
+        return len(decision.notifications), 0
+
+    service = DiagnoseService(history=stores["history"], triage=triage, deep_diagnose=deep,
+                              plan_workflow=lambda *a, **k: {}, start_workflow=start, notify=notify,
+                              clock=lambda: clock["now"], workflow_exists=lambda name: True)
+    return service, stores["incidents"], seen
+
+
+def _stores(backend: str) -> dict[str, Any]:
+    if backend == "memory":
+        from fivetran_recovery.stores import memory
+
+        return {"incidents": memory.InMemoryIncidentStore(), "correlation": memory.InMemoryCorrelationStore(),
+                "digest": memory.InMemoryDigestStore(), "history": memory.InMemoryHistoryStore()}
+    import boto3
+
+    from fivetran_recovery.stores.dynamodb_history import DynamoHistoryStore
+    from fivetran_recovery.stores.dynamodb_incidents import (
+        DynamoCorrelationStore,
+        DynamoDigestStore,
+        DynamoIncidentStore,
+    )
+    from local.template import load_template
+
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    client.meta.events.register("before-parameter-build.dynamodb", _count_call)
+    resources = load_template()["Resources"]
+    for logical, name in (("IncidentsTable", "incidents"), ("ConnectionHistoryTable", "history")):
+        props = resources[logical]["Properties"]
+        args = {k: props[k] for k in ("AttributeDefinitions", "KeySchema", "BillingMode")}
+        if props.get("GlobalSecondaryIndexes"):
+            args["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+        client.create_table(TableName=name, **args)
+    CALLS.clear()
+    return {"incidents": DynamoIncidentStore(client=client, table_name="incidents"),
+            "correlation": DynamoCorrelationStore(client=client, table_name="incidents"),
+            "digest": DynamoDigestStore(client=client, table_name="incidents"),
+            "history": DynamoHistoryStore(client=client, table_name="history")}
+
+
+CALLS: Counter[str] = Counter()
+
+
+def _count_call(model: Any, params: dict[str, Any], **_: Any) -> None:
+    name = model.name
+    CALLS[name] += 1
+    if name == "TransactWriteItems":  # priced per item written
+        CALLS["TransactWriteItems.items"] += len(params.get("TransactItems", []))
+
+
+def run_one(n: int, backend: str, webhooks: int | None = None) -> dict[str, Any]:
+    from fivetran_recovery.models.webhook import WebhookEvent
+
+    if backend == "moto":
+        from moto import mock_aws
+
+        mock = mock_aws()
+        mock.start()
+    payloads, truth = storm(n)
+    if webhooks:  # the fixed-webhook-count run: as many connections as make that many deliveries
+        payloads, truth = storm(max(10, round(n * webhooks / max(1, len(payloads)))))
+    floor = _floor(payloads)
+    clock = {"now": START}
+    service, incidents, seen = _service(backend, clock)
+    latencies: list[float] = []
+    last_sweep = START
+    started = time.perf_counter()
+    for payload in payloads:
+        event = WebhookEvent.model_validate(payload)
+        clock["now"] = max(clock["now"], event.created + timedelta(seconds=1))
+        t0 = time.perf_counter()
+        if (clock["now"] - last_sweep).total_seconds() >= 30:
+            service.sweep()
+            last_sweep = clock["now"]
+        service.handle(event)
+        latencies.append(time.perf_counter() - t0)
+    clock["now"] += timedelta(hours=1)
+    service.sweep()
+    elapsed = time.perf_counter() - started
+    return {"backend": backend, **truth, **_outcome(incidents, backend), "seconds": round(elapsed, 2),
+            "events_per_s": round(len(payloads) / elapsed, 1), "p50_ms": _pct(latencies, 50),
+            "p95_ms": _pct(latencies, 95), "floor_us_per_event": round(floor * 1e6 / len(payloads), 1),
+            "ratio": round((elapsed / len(payloads)) / (floor / len(payloads)), 1),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "deep_diagnoses": seen["deep"], "workflows": seen["started"], "notifications": seen["notifications"],
+            "aws_calls": dict(CALLS) if backend == "moto" else None}
+
+
+def _floor(payloads: list[dict[str, Any]]) -> float:
+    """Parse and classify each event, nothing else (the part no store or triage can avoid)."""
+    from fivetran_recovery.models.webhook import WebhookEvent
+    from fivetran_recovery.rca import classify
+
+    t0 = time.perf_counter()
+    for payload in payloads:
+        event = WebhookEvent.model_validate(payload)
+        if event.status == "FAILURE":
+            classify(str((event.data or {}).get("reason")), status=event.status)
+    return time.perf_counter() - t0
+
+
+def _outcome(incidents: Any, backend: str) -> dict[str, Any]:
+    from fivetran_recovery.models.incident import IncidentKind, IncidentStatus
+
+    every = _every(incidents, backend)
+    top = [i for i in every if i.kind is not IncidentKind.CHILD]
+    real = [i for i in top if i.status not in (IncidentStatus.SELF_HEALED, IncidentStatus.SUPPRESSED)]
+    parents = [i for i in top if i.kind is IncidentKind.PARENT]
+    by_id = {i.id: i for i in every}
+    drift = sum(abs(p.counts.failures - sum(by_id[c].counts.failures for c in p.children if c in by_id))
+                for p in parents)
+    return {"real_incidents": len(real), "parents": len(parents),
+            "real_by_pattern": dict(Counter(f"{i.kind.value}:{i.pattern}" for i in real)),
+            "parents_by_pattern": dict(Counter(p.pattern for p in parents
+                                               if p.status is not IncidentStatus.SELF_HEALED)),
+            "children": sum(len(p.children) for p in parents), "counter_drift": drift,
+            "largest_parent_kb": round(max((len(p.model_dump_json()) for p in parents), default=0) / 1024, 1)}
+
+
+def _every(incidents: Any, backend: str) -> list[Any]:
+    if backend == "memory":
+        return incidents.all()
+    from fivetran_recovery.stores.dynamodb_incidents import query_all  # noqa: F401 (same table)
+
+    client = incidents._client
+    items = client.scan(TableName="incidents")["Items"]
+    ids = [i["pk"]["S"][4:] for i in items if i["pk"]["S"].startswith("INC#") and i["sk"]["S"] == "META"]
+    return [incidents.get(i) for i in ids]
+
+
+def _pct(values: list[float], q: int) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(len(ordered) * q / 100))] * 1000, 2) if ordered else 0.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 1000, 2000])
+    parser.add_argument("--moto-sizes", type=int, nargs="*", default=[100, 500])
+    parser.add_argument("--webhooks", type=int, default=10_000, help="the extra fixed-webhook run (0: none)")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--backend", default="memory", help=argparse.SUPPRESS)
+    parser.add_argument("--one-webhooks", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one:
+        print(json.dumps(run_one(args.one, args.backend, args.one_webhooks or None)))
+        return 0
+    runs = [(n, "memory", 0) for n in args.sizes] + [(n, "moto", 0) for n in args.moto_sizes]
+    if args.webhooks:
+        runs.append((1000, "memory", args.webhooks))
+    rows = []
+    for n, backend, webhooks in runs:
+        out = subprocess.run([sys.executable, __file__, "--one", str(n), "--backend", backend,
+                              "--one-webhooks", str(webhooks)], capture_output=True, text=True, check=True)
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    _growth(rows)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        _print(rows)
+    return 0
+
+
+def _growth(rows: list[dict[str, Any]]) -> None:
+    """Time per event relative to the smallest run of the same backend (1.0 = linear growth)."""
+    for backend in {r["backend"] for r in rows}:
+        same = [r for r in rows if r["backend"] == backend]
+        base = min(same, key=lambda r: r["webhooks"])
+        for row in same:
+            row["growth"] = round((row["seconds"] / row["webhooks"]) / (base["seconds"] / base["webhooks"]), 2)
+
+
+def _print(rows: list[dict[str, Any]]) -> None:
+    head = ("backend", "connections", "webhooks", "events/s", "p50 ms", "p95 ms", "ratio", "growth", "RSS MB",
+            "real/expected", "parents", "drift", "largest parent KB")
+    print(" | ".join(head))
+    for r in rows:
+        print(" | ".join(str(v) for v in (
+            r["backend"], r["connections"], r["webhooks"], r["events_per_s"], r["p50_ms"], r["p95_ms"], r["ratio"],
+            r["growth"], r["peak_rss_mb"], f"{r['real_incidents']}/{r['expected_real_incidents']}",
+            json.dumps(r["parents_by_pattern"]), r["counter_drift"], r["largest_parent_kb"])))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
