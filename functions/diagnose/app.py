@@ -57,7 +57,8 @@ def _idempotent_handle() -> Any:
 
 def record_handler(record: SQSRecord) -> dict[str, Any]:
     event = WebhookEvent.model_validate_json(record.body)
-    logger.append_keys(connection_id=event.connection_id, sync_id=event.sync_id, event_key=event.event_key)
+    logger.thread_safe_clear_keys()  # per record, per thread: no key leaks into another request
+    logger.thread_safe_append_keys(connection_id=event.connection_id, sync_id=event.sync_id, event_key=event.event_key)
     result = _idempotent_handle()(message={"event_key": event.event_key, "event": event.to_message()})
     logger.info("event handled", extra=result)
     metrics.add_metric(name=f"Triage_{result['action']}", unit=MetricUnit.Count, value=1)
@@ -75,7 +76,7 @@ def _sweep() -> int:
     return len(outcomes)
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if event.get("source") == SWEEP_SOURCE:

@@ -40,7 +40,7 @@ def _get_ingest() -> IngestWebhook:
     return _ingest
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return route_webhook(event, _get_ingest(), context)

@@ -25,11 +25,12 @@ _adapters = LazyAdapters()
 use_adapters = _adapters.use  # tests and the local stack put their own adapters in
 
 
-@logger.inject_lambda_context(log_event=False)
+@logger.inject_lambda_context(log_event=False, clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     workflow = event.get("workflow") or {}
-    logger.append_keys(
+    logger.thread_safe_clear_keys()  # per request, per thread: no key leaks into another request
+    logger.thread_safe_append_keys(
         incident_id=workflow.get("incident_id"), connection_id=workflow.get("connection_id"), kind=event.get("kind")
     )
     result = notify_service(_adapters.get()).handle(event)

@@ -26,7 +26,7 @@ def _service() -> Any:
     return _state["service"]
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     assessments = _service().run()

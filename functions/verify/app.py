@@ -21,11 +21,12 @@ _adapters = LazyAdapters()
 use_adapters = _adapters.use  # tests and the local stack put their own adapters in
 
 
-@logger.inject_lambda_context(log_event=False)
+@logger.inject_lambda_context(log_event=False, clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     workflow = event["workflow"]
-    logger.append_keys(incident_id=workflow["incident_id"], connection_id=workflow["connection_id"])
+    logger.thread_safe_clear_keys()  # per request, per thread: no key leaks into another request
+    logger.thread_safe_append_keys(incident_id=workflow["incident_id"], connection_id=workflow["connection_id"])
     result = verification_service(_adapters.get()).verify(
         workflow, attempt=int(event.get("attempt", 0)), max_attempts=int(event.get("max_attempts", 1))
     )

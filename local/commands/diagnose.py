@@ -57,11 +57,17 @@ def run(args: Any) -> int:
     except ValueError as exc:
         print(f"diagnose: {exc}", file=sys.stderr)
         return 2
+    if stream is sys.stdin and sys.stdin.isatty():
+        print("diagnose: reading JSON lines from the terminal; end with Ctrl-D (or give a FILE)", file=sys.stderr)
     try:
         with stream:
             bad = diagnose_lines(stream, sys.stdout, analyzer=analyzer, threshold=args.threshold)
     except BrokenPipeError:  # the reader went away (e.g. `| head`)
         return 0
+    except UnicodeDecodeError:
+        print(f"diagnose: {args.file} is not UTF-8 text (a binary file?): nothing diagnosed after that point",
+              file=sys.stderr)
+        return 2
     return 1 if bad else 0
 
 

@@ -53,6 +53,9 @@ def run(args: Any) -> int:
     except LogRowError as exc:
         print(f"predict: {exc}", file=sys.stderr)
         return 2
+    except UnicodeDecodeError:
+        print(f"predict: {args.log} is not UTF-8 text (a binary file?)", file=sys.stderr)
+        return 2
     if reader.rows_after_until:
         print(f"predict: ignored {reader.rows_after_until} row(s) stamped after --now {now.isoformat()}",
               file=sys.stderr)
