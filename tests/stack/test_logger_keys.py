@@ -17,14 +17,13 @@ def _lines(captured: str) -> list[dict]:
 
 
 def test_given_another_handler_left_keys_when_ingest_refuses_then_its_line_has_none_of_them(capsys):
-    from local.lambda_runtime import LambdaContext, load_module
-
     from fivetran_recovery.ingest import (
-        InMemoryFifoQueue,
         IngestTelemetry,
         IngestWebhook,
+        InMemoryFifoQueue,
         StaticWebhookSecretProvider,
     )
+    from local.lambda_runtime import LambdaContext, load_module
 
     ingest = load_module(REPO_ROOT / "functions" / "ingest", "app.lambda_handler")
     ingest.use_ingest(IngestWebhook(secrets=StaticWebhookSecretProvider("s" * 20), queue=InMemoryFifoQueue(),
