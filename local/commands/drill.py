@@ -47,17 +47,31 @@ def _print_row(result) -> None:
 
 
 def run(args: Any) -> int:
+    """Quiet handlers for the run (logging off, no EMF, logs to stderr under --json), restored afterwards: the
+    drill may run inside another program (tests call the CLI in-process)."""
     import logging
     import os
 
-    from local.drill.all import all_scenarios
-
+    saved_env, report = os.environ.get("POWERTOOLS_METRICS_DISABLED"), sys.stdout
     logging.disable(logging.CRITICAL)
     # EMF metrics are for CloudWatch; locally they would only flood the report (Powertools shares them process-wide).
     os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"
-    report = sys.stdout
     if args.json:  # handler logs go to stderr so stdout carries exactly one JSON document
         sys.stdout = sys.stderr
+    try:
+        return _run(args, report)
+    finally:
+        sys.stdout = report
+        logging.disable(logging.NOTSET)
+        if saved_env is None:
+            os.environ.pop("POWERTOOLS_METRICS_DISABLED", None)
+        else:
+            os.environ["POWERTOOLS_METRICS_DISABLED"] = saved_env
+
+
+def _run(args: Any, report: Any) -> int:
+    from local.drill.all import all_scenarios
+
     scenarios = all_scenarios()
     if args.list:
         for scenario in scenarios:
