@@ -12,20 +12,19 @@ Credentials come from one Secrets Manager secret (WAREHOUSE_SECRET_ID), per dial
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from fivetran_recovery.recovery_sql.warehouse import WarehouseError
+from fivetran_recovery.recovery_sql.warehouse import DbApiWarehouse, WarehouseError
 
 QUERY_TAG = "fivetran-recovery"
 
 
-class DbApiWarehouse:
-    """A DB-API 2 connection per call; autocommit on, so the scripts' own BEGIN/COMMIT make the transactions."""
+class DriverWarehouse(DbApiWarehouse):
+    """A deployed warehouse over its driver; autocommit on, so the scripts' own BEGIN/COMMIT make the
+    transactions."""
 
-    dialect = ""
     explain_prefix = "EXPLAIN"
 
     def __init__(self, secret: Mapping[str, Any], *, driver: Any = None):
@@ -35,42 +34,11 @@ class DbApiWarehouse:
     def driver(self) -> Any:
         raise NotImplementedError
 
-    def connect(self) -> Any:
-        raise NotImplementedError
-
-    def execute(self, statements: Sequence[str]) -> None:
-        con = self.connect()
-        cursor = con.cursor()
-        try:
-            for statement in statements:
-                cursor.execute(statement)
-        except Exception as exc:
-            with contextlib.suppress(Exception):  # no transaction open
-                cursor.execute("ROLLBACK")
-            raise WarehouseError(f"recovery SQL failed: {type(exc).__name__}") from None
-        finally:
-            con.close()
-
-    def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        con = self.connect()
-        try:
-            cursor = con.cursor()
-            cursor.execute(sql)
-            return [tuple(r) for r in cursor.fetchall()]
-        except Exception as exc:
-            raise WarehouseError(f"query failed: {type(exc).__name__}") from None
-        finally:
-            con.close()
-
-    def scalar(self, sql: str) -> Any:
-        rows = self.rows(sql)
-        return rows[0][0] if rows else None
-
     def explain(self, sql: str) -> str | None:
         return "\n".join(" ".join(str(c) for c in row) for row in self.rows(f"{self.explain_prefix} {sql}"))
 
 
-class SnowflakeWarehouse(DbApiWarehouse):
+class SnowflakeWarehouse(DriverWarehouse):
     dialect = "snowflake"
     explain_prefix = "EXPLAIN USING TEXT"
 
@@ -95,7 +63,7 @@ class SnowflakeWarehouse(DbApiWarehouse):
         return con
 
 
-class RedshiftWarehouse(DbApiWarehouse):
+class RedshiftWarehouse(DriverWarehouse):
     dialect = "redshift"
 
     def driver(self) -> Any:

@@ -157,11 +157,7 @@ def soft_delete_audit(dialect: str, table: TableRef, since: datetime) -> Recover
     check_dialect(dialect)
     recent = exp.and_(exp.EQ(this=col(DELETED), expression=exp.true()), exp.GTE(this=col(SYNCED),
                       expression=timestamp(dialect, since)))
-    per_day = (
-        exp.select(exp.alias_(exp.cast(col(SYNCED), "DATE"), "day", quoted=True),
-                   exp.alias_(exp.Count(this=exp.Star()), "soft_deleted", quoted=True))
-        .from_(table.node()).where(recent).group_by(exp.Literal.number(1)).order_by(exp.Literal.number(1))
-    )
+    per_day = per_day_counts(table, SYNCED, recent, "soft_deleted")
     return RecoveryScript(
         template="soft_delete_audit",
         dialect=dialect,
@@ -171,6 +167,15 @@ def soft_delete_audit(dialect: str, table: TableRef, since: datetime) -> Recover
         previews={"soft_deleted": render(_count(table.node(), recent), dialect),
                   "rows_before": render(_count(table.node()), dialect)},
         touches=(table,),
+    )
+
+
+def per_day_counts(table: TableRef, time_column: str, where: exp.Expression, name: str) -> exp.Select:
+    """`day, <name>`: the matching rows per day of `time_column`, in day order."""
+    return (
+        exp.select(exp.alias_(exp.cast(col(time_column), "DATE"), "day", quoted=True),
+                   exp.alias_(exp.Count(this=exp.Star()), name, quoted=True))
+        .from_(table.node()).where(where).group_by(exp.Literal.number(1)).order_by(exp.Literal.number(1))
     )
 
 

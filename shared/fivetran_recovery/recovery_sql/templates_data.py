@@ -15,7 +15,7 @@ from fivetran_recovery.recovery_sql.backup import copy_table, drop, render, rest
 from fivetran_recovery.recovery_sql.identifiers import SYNCED, TableRef, check_dialect, col, derived_name, ident
 from fivetran_recovery.recovery_sql.json_checks import invalid_json
 from fivetran_recovery.recovery_sql.script import Check, RecoveryScript, Statement
-from fivetran_recovery.recovery_sql.templates import _alive, _backup, _count, timestamp
+from fivetran_recovery.recovery_sql.templates import _alive, _backup, _count, per_day_counts, timestamp
 
 # Type changes each dialect's ALTER can make in place (from each vendor's ALTER TABLE … ALTER COLUMN page):
 # Snowflake and Redshift widen VARCHAR; Snowflake also raises NUMBER precision; BigQuery widens INT64 to
@@ -64,11 +64,7 @@ def gap_check(
         exp.LT(this=col(time_column), expression=timestamp(dialect, end)),
         _alive(table.table),
     )
-    per_day = (
-        exp.select(exp.alias_(exp.cast(col(time_column), "DATE"), "day", quoted=True),
-                   exp.alias_(exp.Count(this=exp.Star()), "row_count", quoted=True))
-        .from_(table.node()).where(window).group_by(exp.Literal.number(1)).order_by(exp.Literal.number(1))
-    )
+    per_day = per_day_counts(table, time_column, window, "row_count")
     return RecoveryScript(
         template="gap_check",
         dialect=dialect,

@@ -12,6 +12,18 @@ class WarehouseError(RuntimeError):
     """The warehouse could not run the recovery SQL (nothing was committed)."""
 
 
+def run_statements(cursor: Any, statements: Sequence[str]) -> None:
+    """Each statement in order on one DB-API cursor; on any error, ROLLBACK (if a transaction is open) and a
+    WarehouseError naming only the error's type (driver messages may quote data)."""
+    try:
+        for statement in statements:
+            cursor.execute(statement)
+    except Exception as exc:
+        with contextlib.suppress(Exception):  # no transaction open
+            cursor.execute("ROLLBACK")
+        raise WarehouseError(f"recovery SQL failed: {type(exc).__name__}") from None
+
+
 class Warehouse(Protocol):
     dialect: str
 
@@ -24,7 +36,39 @@ class Warehouse(Protocol):
     def explain(self, sql: str) -> str | None: ...
 
 
-class DuckDBWarehouse:
+class DbApiWarehouse:
+    """A DB-API 2 connection per call (`connect()`, given by each dialect): statements in order with ROLLBACK on
+    error, rows, a scalar; error messages name only the error's type."""
+
+    dialect = ""
+
+    def connect(self) -> Any:
+        raise NotImplementedError
+
+    def execute(self, statements: Sequence[str]) -> None:
+        con = self.connect()
+        try:
+            run_statements(con.cursor(), statements)
+        finally:
+            con.close()
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        con = self.connect()
+        try:
+            cursor = con.cursor()
+            cursor.execute(sql)
+            return [tuple(r) for r in cursor.fetchall()]
+        except Exception as exc:
+            raise WarehouseError(f"query failed: {type(exc).__name__}") from None
+        finally:
+            con.close()
+
+    def scalar(self, sql: str) -> Any:
+        rows = self.rows(sql)
+        return rows[0][0] if rows else None
+
+
+class DuckDBWarehouse(DbApiWarehouse):
     """DuckDB by file path (a connection per call) or over a shared connection (a cursor per call)."""
 
     dialect = "duckdb"
@@ -35,24 +79,12 @@ class DuckDBWarehouse:
         self.path = path
         self._shared = connection
 
-    def _connect(self) -> Any:
+    def connect(self) -> Any:
         if self._shared is not None:
             return self._shared.cursor()
         import duckdb  # lazy: only the local stack has it
 
         return duckdb.connect(self.path)
-
-    def execute(self, statements: Sequence[str]) -> None:
-        con = self._connect()
-        try:
-            for statement in statements:
-                con.execute(statement)
-        except Exception as exc:
-            with contextlib.suppress(Exception):  # no transaction open
-                con.execute("ROLLBACK")
-            raise WarehouseError(f"recovery SQL failed: {type(exc).__name__}: {exc}") from None
-        finally:
-            con.close()
 
     def insert_rows(self, table: Any, names: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         """Bulk insert (the DuckDB copy a draft is proven on); names are checked identifiers."""
@@ -60,24 +92,11 @@ class DuckDBWarehouse:
 
         columns = ", ".join(f'"{check_ident(n)}"' for n in names)
         marks = ", ".join("?" for _ in names)
-        con = self._connect()
+        con = self.connect()
         try:
             con.executemany(f'INSERT INTO "{table.schema}"."{table.table}" ({columns}) VALUES ({marks})', rows)
         finally:
             con.close()
-
-    def rows(self, sql: str) -> list[tuple[Any, ...]]:
-        con = self._connect()
-        try:
-            return [tuple(r) for r in con.execute(sql).fetchall()]
-        except Exception as exc:
-            raise WarehouseError(f"query failed: {type(exc).__name__}: {exc}") from None
-        finally:
-            con.close()
-
-    def scalar(self, sql: str) -> Any:
-        rows = self.rows(sql)
-        return rows[0][0] if rows else None
 
     def explain(self, sql: str) -> str | None:
         """DuckDB's physical plan of the statement (nothing runs)."""
