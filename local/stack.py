@@ -76,17 +76,6 @@ class Sweeper:
             except Exception:  # a failed run is logged; the schedule fires again, as in AWS
                 logging.getLogger(__name__).exception("scheduled sweep failed")
 
-    def _start_simulator(self) -> None:
-        from local.simulator import FivetranSimulator
-        from local.simulator.options import STRICT
-
-        self.simulator = FivetranSimulator(api_key=LOCAL_FIVETRAN_KEY, api_secret=LOCAL_FIVETRAN_SECRET,
-                                           start=datetime.now(UTC),  # strict, latencies at the ticker's pace:
-                                           fidelity=STRICT.but(time_factor=self.options.sim_time_scale))
-        self.simulator.start(host="127.0.0.1", port=0)
-        self.simulator_url = self.simulator.root_url
-        self._exit.callback(self.simulator.stop)
-
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
@@ -123,6 +112,17 @@ class LocalStack:
         for key, value in values.items():
             self._saved_env.setdefault(key, os.environ.get(key))
             os.environ[key] = value
+
+    def _start_simulator(self) -> None:
+        from local.simulator import FivetranSimulator
+        from local.simulator.options import STRICT
+
+        self.simulator = FivetranSimulator(api_key=LOCAL_FIVETRAN_KEY, api_secret=LOCAL_FIVETRAN_SECRET,
+                                           start=datetime.now(UTC),  # strict, latencies at the ticker's pace:
+                                           fidelity=STRICT.but(time_factor=self.options.sim_time_scale))
+        self.simulator.start(host="127.0.0.1", port=0)
+        self.simulator_url = self.simulator.root_url
+        self._exit.callback(self.simulator.stop)
 
     def start(self) -> None:
         from aws_lambda_powertools.utilities import parameters
