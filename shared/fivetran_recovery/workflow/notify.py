@@ -3,6 +3,7 @@ approval_timeout, failure_branch, escalation, closed (the post-incident summary)
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -151,9 +152,11 @@ class NotifyService:
 
     def _escalation(self, workflow: dict[str, Any]) -> dict[str, Any]:
         error = workflow.get("error") or {}
-        text = f"The recovery workflow stopped: {error.get('Error', 'error')}."
-        cause = str(error.get("Cause", ""))[:300]
-        notice = self._notice(workflow, "escalation", "Recovery workflow escalated", text, facts={"Cause": cause})
+        cause = plain_cause(error.get("Cause"))
+        left = self._state_left(workflow)
+        text = f"The recovery workflow stopped: {error.get('Error', 'error')}: {cause}. {left}"
+        notice = self._notice(workflow, "escalation", "Recovery workflow escalated", text,
+                              facts={"Cause": cause, "State left": left})
         refs, errors = self.dispatcher.post(notice)
         self._audit(
             workflow,
@@ -161,6 +164,16 @@ class NotifyService:
             {"error": error.get("Error"), "cause": cause, "channels": sorted(refs), "channel_errors": errors},
         )
         return {"channels": sorted(refs)}
+
+    def _state_left(self, workflow: dict[str, Any]) -> str:
+        """What the failed plan left behind and what the human must do (a paused connection stays paused)."""
+        records = self.audit.for_incident(workflow["incident_id"])
+        toggles = [r.detail.get("action") for r in records
+                   if r.kind == "action" and r.detail.get("action") in ("pause", "resume")]
+        if toggles and toggles[-1] == "pause":
+            return (f"The connection {workflow['connection_id']} stays paused (the plan paused it and did not get to "
+                    "resume it): fix the cause, then resume it in Fivetran's dashboard.")
+        return "No step left the connection changed; it runs as before the plan. Look at the cause, then retry."
 
     def _closed(self, workflow: dict[str, Any]) -> dict[str, Any]:
         outcome = str(workflow.get("outcome") or "done")
@@ -205,3 +218,16 @@ class NotifyService:
         except Exception as exc:
             logger.warning("audit mirror failed", extra={"error": type(exc).__name__, "incident": incident_id})
             return {"audit_mirror_error": type(exc).__name__}
+
+
+def plain_cause(cause: Any) -> str:
+    """A Step Functions error cause as one human line: a Lambda error's type and message, never its stack trace."""
+    text = str(cause or "")
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return text[:300]
+    if isinstance(parsed, dict) and ("errorMessage" in parsed or "errorType" in parsed):
+        kind, message = parsed.get("errorType") or "Error", str(parsed.get("errorMessage") or "")
+        return f"{kind}: {message}"[:300]
+    return text[:300]
