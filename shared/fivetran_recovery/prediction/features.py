@@ -51,6 +51,7 @@ class Profile:
     retries_recent: float = 0.0  # per sync, last 3 syncs
     retries_before: float = 0.0  # per sync, baseline days
     retries_rising: bool = False
+    retry_persistence: float = 0.0  # share of the last 12 h's syncs with retries, minus that share before
     duration_level: float | None = None  # log ratio of the last 24 h to the slot baseline
     duration_slope: float | None = None  # log per day, Theil-Sen over daily medians
     write_level: float | None = None  # write time per row written, so volume growth alone does not move it
@@ -226,6 +227,10 @@ def profile(records: list[SyncRecord], now: datetime) -> Profile:
     out.retries_recent = sum(r.retries for r in sample) / len(sample) if sample else 0.0
     out.retries_before = sum(r.retries for r in before) / len(before) if before else 0.0
     out.retries_rising = len(last3) == 3 and last3[0].retries < last3[1].retries <= last3[2].retries
+    half_day = [r for r in finished if r.at > now - timedelta(hours=12)]
+    if len(half_day) >= 2 and before:
+        out.retry_persistence = (sum(r.retries > 0 for r in half_day) / len(half_day)
+                                 - sum(r.retries > 0 for r in before) / len(before))
     good = [r for r in window if r.status == "SUCCESSFUL" and r.duration_seconds]
     durations = [(r.at, math.log(r.duration_seconds + 1)) for r in good]
     out.duration_level, out.duration_slope = _seasonal(durations, now)

@@ -110,6 +110,7 @@ def _quota(pr: Profile) -> Part:
     ratio = (pr.retries_recent + 0.3) / (pr.retries_before + 0.3)
     extra = pr.reschedules_recent - pr.reschedules_before_per_day
     z = -4.4 + 1.4 * max(0.0, math.log2(ratio)) + 1.0 * min(max(extra, 0.0), 4) + 0.7 * pr.retries_rising
+    z += 2.0 * max(pr.retry_persistence, 0.0)  # retries in most syncs for hours, not a burst that fades
     z += 0.6 * min(pr.reschedules_without_success, 4)
     parts = []
     if ratio >= 2:

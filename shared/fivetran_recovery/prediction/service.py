@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from fivetran_recovery.prediction.risk import NO_SIGNS, RiskAssessment, assess_syncs, level_of
@@ -13,6 +13,7 @@ from fivetran_recovery.prediction.syncs import SyncRecord
 from fivetran_recovery.stores.base import HistoryRecord, HistoryStore
 
 HISTORY_DEPTH = 100
+SYNC_HISTORY_WINDOW = timedelta(days=7)
 logger = logging.getLogger(__name__)
 
 
@@ -35,9 +36,37 @@ def syncs_from_history(records: Iterable[HistoryRecord]) -> list[SyncRecord]:
     return sorted(syncs.values(), key=lambda s: (s.at is None, s.at))
 
 
-def assess_connection(connection: Any, history: list[HistoryRecord], *, now: datetime) -> RiskAssessment:
+SYNC_HISTORY_STATUS = {"COMPLETED": "SUCCESSFUL", "FAILURE": "FAILURE", "RESCHEDULED": "RESCHEDULED",
+                       "CANCELED": "CANCELED", "INCOMPLETE": None, "PAUSED": None}
+
+
+def syncs_from_sync_history(connection_id: str, items: Iterable[Any]) -> list[SyncRecord]:
+    """Fivetran's sync history (GET /v1/connections/{id}/sync-history) as syncs, oldest first; the MB its stages
+    moved stand in for rows as the volume."""
+    syncs = []
+    for item in items:
+        volume = sum(stage.volume or 0.0 for stage in item.stages.values())
+        syncs.append(SyncRecord(connection_id=connection_id, sync_id=item.sync_id, started_at=item.start,
+                                ended_at=item.end, status=SYNC_HISTORY_STATUS.get(item.status, item.status),
+                                reason=item.reason, records=int(volume * 1000)))
+    return sorted(syncs, key=lambda s: (s.at is None, s.at))
+
+
+def merged_syncs(history: list[HistoryRecord], sync_history: list[SyncRecord] | None) -> list[SyncRecord]:
+    """Fivetran's own sync history where we have it (it has the syncs whose webhooks never came, and volumes),
+    plus any webhook-recorded sync it does not list."""
+    from_webhooks = syncs_from_history(history)
+    if not sync_history:
+        return from_webhooks
+    known = {s.sync_id for s in sync_history}
+    extra = [s for s in from_webhooks if s.sync_id not in known]
+    return sorted([*sync_history, *extra], key=lambda s: (s.at is None, s.at))
+
+
+def assess_connection(connection: Any, history: list[HistoryRecord], *, now: datetime,
+                      sync_history: list[SyncRecord] | None = None) -> RiskAssessment:
     """Risk from the history, raised by what Fivetran itself reports (delayed data, open tasks, warnings)."""
-    syncs = syncs_from_history(history)
+    syncs = merged_syncs(history, sync_history)
     status = connection.status
     current = [(w.code or "", w.message or "") for w in status.warnings]
     assessment = assess_syncs(connection.id, syncs, now=now, current_warnings=current)
@@ -74,13 +103,26 @@ class PredictService:
         self.failed: list[str] = []
         self.notices: list[Any] = []
 
+    def _sync_history(self, connection_id: str, now: datetime) -> list[SyncRecord] | None:
+        """The last 7 days of Fivetran's sync history (its longest window); None when the API cannot give it."""
+        reader = getattr(self.fivetran, "iter_sync_history", None)
+        if reader is None:
+            return None
+        try:
+            items = list(reader(connection_id, start_time=now - SYNC_HISTORY_WINDOW, end_time=now))
+        except Exception:  # an older API or a transient error: the webhook history still serves
+            logger.warning("sync history unavailable", extra={"connection_id": connection_id})
+            return None
+        return syncs_from_sync_history(connection_id, items)
+
     def run(self) -> list[RiskAssessment]:
         now = self.clock()
         results = []
         for connection in self.fivetran.iter_connections():
             try:
                 history = self.history.recent(connection.id, limit=HISTORY_DEPTH)
-                assessment = assess_connection(connection, history, now=now)
+                assessment = assess_connection(connection, history, now=now,
+                                               sync_history=self._sync_history(connection.id, now))
                 self.risks.put(assessment, at=now)
                 if self.preempt is not None:
                     self.preempt.settle(connection.id)
