@@ -67,3 +67,14 @@ def test_given_syncs_longer_than_half_the_interval_when_advised_then_a_longer_al
     advice = advise_schedule(syncs_from_history(history.recent("c1", limit=50)), 60)
     assert advice is not None and advice.recommended_minutes == 120 and "queue" in advice.reason
     assert advise_schedule(syncs_from_history(history.recent("c1", limit=50)), 1440) is None
+
+
+def test_given_no_webhooks_when_predicted_then_fivetrans_own_sync_history_supplies_the_syncs():
+    sim = FivetranSimulator(start=NOW, fidelity=FAST)
+    sim.advance(3 * 24 * 3600)  # three days of scheduled syncs, no webhook recorded by us
+    risks = ListRiskStore()
+    ranked = PredictService(fivetran=_client(sim), history=InMemoryHistoryStore(), risks=risks,
+                            clock=sim.now).run()
+    seen = {a.connection_id: a.signals["syncs_seen"] for a in ranked}
+    syncing = [c for c in sim.connection_ids if sim.log_rows(c)]  # the paused or manual ones never synced
+    assert syncing and all(seen[c] > 0 for c in syncing), seen
