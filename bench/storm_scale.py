@@ -140,6 +140,7 @@ def _stores(backend: str) -> dict[str, Any]:
 
     client = boto3.client("dynamodb", region_name="us-east-1")
     client.meta.events.register("before-parameter-build.dynamodb", _count_call)
+    client.meta.events.register("after-call.dynamodb", _count_read)
     resources = load_template()["Resources"]
     for logical, name in (("IncidentsTable", "incidents"), ("ConnectionHistoryTable", "history")):
         props = resources[logical]["Properties"]
@@ -157,11 +158,27 @@ def _stores(backend: str) -> dict[str, Any]:
 CALLS: Counter[str] = Counter()
 
 
+def _units(item: Any, unit: int) -> int:
+    return max(1, -(-len(json.dumps(item, default=str)) // unit)) if item else 1
+
+
 def _count_call(model: Any, params: dict[str, Any], **_: Any) -> None:
+    """Requests, and write request units from item sizes (1 KB units, doubled in a transaction)."""
     name = model.name
     CALLS[name] += 1
-    if name == "TransactWriteItems":  # priced per item written
-        CALLS["TransactWriteItems.items"] += len(params.get("TransactItems", []))
+    if name == "TransactWriteItems":
+        for entry in params.get("TransactItems", []):
+            body = next(iter(entry.values()))
+            CALLS["wru"] += 2 * _units(body.get("Item") or body.get("Key"), 1024)
+    elif name in ("PutItem", "UpdateItem", "DeleteItem"):
+        CALLS["wru"] += _units(params.get("Item") or params.get("Key"), 1024)
+
+
+def _count_read(model: Any, parsed: dict[str, Any], **_: Any) -> None:
+    """Read request units: strongly consistent, 4 KB units over what came back."""
+    if model.name in ("GetItem", "Query"):
+        items = [parsed["Item"]] if parsed.get("Item") else parsed.get("Items", [])
+        CALLS["rru"] += max(1, -(-sum(len(json.dumps(i, default=str)) for i in items) // 4096))
 
 
 def run_one(n: int, backend: str, webhooks: int | None = None) -> dict[str, Any]:
@@ -199,7 +216,8 @@ def run_one(n: int, backend: str, webhooks: int | None = None) -> dict[str, Any]
             "ratio": round((elapsed / len(payloads)) / (floor / len(payloads)), 1),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "deep_diagnoses": seen["deep"], "workflows": seen["started"], "notifications": seen["notifications"],
-            "aws_calls": dict(CALLS) if backend == "moto" else None}
+            "aws_calls": {k: v for k, v in CALLS.items() if k not in ("wru", "rru")} if backend == "moto" else None,
+            "wru": CALLS.get("wru"), "rru": CALLS.get("rru")}
 
 
 def _floor(payloads: list[dict[str, Any]]) -> float:

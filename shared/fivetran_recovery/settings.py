@@ -74,6 +74,8 @@ class Settings(BaseModel):
     max_event_skew_seconds: int = Field(600, alias="MAX_EVENT_SKEW_SECONDS", ge=0)
     # A remediation step's claim is held this long: the remediate function's timeout plus a margin (budget.py).
     step_lease_seconds: int = Field(315, alias="STEP_LEASE_SECONDS", gt=0)
+    # Comma-separated Statuspage summary URLs replacing config/status_feeds.yaml's (the local stack's simulator).
+    status_feed_urls: str | None = Field(None, alias="STATUS_FEED_URLS")
     stage: str = Field("prod", alias="STAGE")
 
     @classmethod

@@ -4,6 +4,8 @@ an applied write failed, the chain verifies. The full matrix runs in bench/crash
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from crash_points import POINTS, Clock, check_trail, inject, run_until_settled, with_clock
 from test_remediation import at_step, workflow_for
@@ -32,9 +34,14 @@ def _workflow(harness, action: str) -> dict:
     return at_step(workflow, index)
 
 
+REPEAT = int(os.environ.get("CRASH_REPEAT", "1"))  # bench/crash_injection.py runs the matrix many times
+
+
+@pytest.mark.parametrize("run", range(REPEAT))
 @pytest.mark.parametrize("action", sorted(ACTIONS))
 @pytest.mark.parametrize("point", POINTS)
-def test_given_a_crash_or_fault_at_each_point_then_one_write_and_a_true_record(harness, monkeypatch, point, action):
+def test_given_a_crash_or_fault_at_each_point_then_one_write_and_a_true_record(harness, monkeypatch, point, action,
+                                                                              run):
     workflow = _workflow(harness, action)
     clock = Clock()
     service = with_clock(remediation_service(harness.adapters), clock)

@@ -107,7 +107,8 @@ def build_service(adapters: Adapters | None = None) -> DiagnoseService:
     steps = diagnose_steps(adapters)
     triage = adapters.cached(
         "triage",
-        lambda: build_triage(settings=adapters.settings, client=adapters.dynamodb_client, clock=adapters.clock),
+        lambda: build_triage(settings=adapters.settings, client=adapters.dynamodb_client, clock=adapters.clock,
+                             status_feed_urls=_feed_urls(adapters.settings.status_feed_urls)),
     )
     return DiagnoseService(
         history=adapters.history,
@@ -125,3 +126,9 @@ def build_service(adapters: Adapters | None = None) -> DiagnoseService:
         resume_after=timedelta(seconds=adapters.settings.workflow_resume_after_seconds),
         max_start_attempts=adapters.settings.workflow_start_attempts,
     )
+
+
+def _feed_urls(value: str | None) -> list[str] | None:
+    """STATUS_FEED_URLS, when set, replaces the feeds file's URLs (the local stack points at its simulator)."""
+    urls = [u.strip() for u in (value or "").split(",") if u.strip()]
+    return urls or None
