@@ -1,6 +1,12 @@
 """RCA evaluation report: the offline classifier on the labelled corpus, against a keyword-table floor.
 
-Run:  .venv/bin/python bench/rca_eval.py [--misses] [--repeat 20]
+Run:  .venv/bin/python bench/rca_eval.py [--misses] [--repeat 20] [--write]
+
+Calibration (issue 12): reliability per bucket of stated confidence and the expected calibration error (ECE), raw
+and calibrated, on the tuned files (calibrated by 5-fold cross-validation: each answer judged by a mapping fitted
+on the other folds) and on the blind set (mapping fitted on all tuned files), then the measured precision per
+signature. `--write` stores the mapping and the precisions in rca/signatures/calibration.json (what the auto path
+reads); `make test` fails when that file differs from what this computes.
 
 For each corpus file (the dev files, the held-out sets that were tuned on after their first run, the final
 held-out set that no signature was written for, and all tuned-on files together) it prints category accuracy,
@@ -21,6 +27,7 @@ from collections import Counter
 from pathlib import Path
 
 from fivetran_recovery.models.diagnosis import Category, Diagnosis
+from fivetran_recovery.rca import calibration as cal
 from fivetran_recovery.rca import classify
 from fivetran_recovery.rca.evaluation import EvalReport, LabelledMessage, evaluate, load_corpus
 
@@ -57,11 +64,51 @@ def per_category(records: list[LabelledMessage], report: EvalReport) -> str:
     return "  ".join(f"{c}={right[c]}/{totals[c]}" for c in sorted(totals))
 
 
+def _reliability_lines(title: str, scored: list) -> list[str]:
+    rows, ece = cal.reliability(scored)
+    lines = [f"   {title}: ECE {ece:.3f}"]
+    lines += [f"     {r['bucket']:<11} n={r['n']:<4} stated {r['stated']:.2f}  observed {r['observed']:.2f}"
+              for r in rows]
+    return lines
+
+
+def calibration_report(write: bool) -> cal.Calibration:
+    tuned = [r for f in json.loads((CORPUS / "splits.json").read_text())["tuned"] for r in load_corpus(CORPUS / f)]
+    blind = load_corpus(CORPUS / json.loads((CORPUS / "splits.json").read_text())["blind_final"])
+    tuned_answers, blind_answers = cal.answers(tuned, classify), cal.answers(blind, classify)
+    fitted = cal.fit(tuned_answers)
+    raw = [(a, a.confidence) for a in tuned_answers if not a.unknown]
+    blind_raw = [(a, a.confidence) for a in blind_answers if not a.unknown]
+    blind_cal = [(a, fitted.calibrated(a.confidence)) for a in blind_answers if not a.unknown]
+    print("== calibration (answers that are not `unknown`)")
+    for line in (_reliability_lines(f"tuned, raw ({len(raw)})", raw)
+                 + _reliability_lines("tuned, calibrated by 5-fold cross-validation",
+                                      cal.cross_validated(tuned_answers))
+                 + _reliability_lines(f"blind, raw ({len(blind_raw)})", blind_raw)
+                 + _reliability_lines("blind, calibrated (fitted on all tuned)", blind_cal)):
+        print(line)
+    print("   mapping (bucket of raw confidence -> precision):",
+          ", ".join(f"{b['bucket']} {b['precision']:.2f} (n={b['n']})" for b in fitted.buckets))
+    allowed = sorted(k for k in fitted.signatures if (fitted.precision(k)[0] or 0) >= cal.AUTO_PRECISION)
+    print(f"   signatures measured >= {cal.AUTO_PRECISION:.0%} precision (may act alone): {len(allowed)} of "
+          f"{len(fitted.signatures)}")
+    for key, row in sorted(fitted.signatures.items()):
+        mark = "auto" if key in allowed else "recommend"
+        print(f"     {key:<55} {row['correct']}/{row['n']} = {row['precision']:.2f}  {mark}")
+    if write:
+        cal.CALIBRATION_FILE.write_text(json.dumps(fitted.as_json(), indent=1) + "\n", encoding="utf-8")
+        print(f"   written: {cal.CALIBRATION_FILE}")
+    print()
+    return fitted
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", action="store_true", help="list every misclassified message")
     parser.add_argument("--repeat", type=int, default=20, help="passes over the corpus for the latency figures")
+    parser.add_argument("--write", action="store_true", help="store the calibration in rca/signatures/")
     args = parser.parse_args()
+    calibration_report(args.write)
 
     failed = False
     for name, files in SPLITS.items():

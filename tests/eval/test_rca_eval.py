@@ -92,3 +92,23 @@ def test_given_known_answers_when_evaluated_then_the_report_counts_them():
     assert report.answered_accuracy == 0.5
     assert report.confusion[("credential", "permission")] == 1
     assert "credential" in report.confusion_table()
+
+
+def test_given_the_stored_calibration_then_it_is_what_the_tuned_corpus_gives_now():
+    """rca/signatures/calibration.json is recomputed by `bench/rca_eval.py --write`: stale means a signature or the
+    corpus changed without re-measuring what may act alone."""
+    from fivetran_recovery.rca import calibration as cal
+
+    fitted = cal.fit(cal.answers(_records(*DEV_FILES), classify))
+    stored = json.loads(cal.CALIBRATION_FILE.read_text())
+    assert stored["buckets"] == fitted.buckets and stored["signatures"] == fitted.as_json()["signatures"], (
+        "run: .venv/bin/python bench/rca_eval.py --write")
+
+
+def test_cross_validated_calibration_is_closer_to_observed_accuracy_than_the_raw_score():
+    from fivetran_recovery.rca import calibration as cal
+
+    items = cal.answers(_records(*DEV_FILES), classify)
+    _, raw_ece = cal.reliability([(a, a.confidence) for a in items if not a.unknown])
+    _, cv_ece = cal.reliability(cal.cross_validated(items))
+    assert cv_ece < raw_ece / 2, (cv_ece, raw_ece)  # measured: 0.020 vs 0.145

@@ -196,7 +196,9 @@ class _Timed(httpx.BaseTransport):
 
 def build_harness(resources: Any, sim: FivetranSimulator, *, warehouse: Any = None) -> Harness:
     settings = Settings.from_env()
-    config = RecoveryConfig.from_env(notifiers="outbox", step_wait_scale=0, approval_base_url="http://local")
+    # workflow mechanics, not the precision gate (tests/workflow/test_policy.py and the drill test that)
+    config = RecoveryConfig.from_env(notifiers="outbox", step_wait_scale=0, approval_base_url="http://local",
+                                     auto_min_precision=0)
     outbox = OutboxNotifier()
     write_times: list[tuple[float, str, str]] = []
     client = FivetranClient(

@@ -55,7 +55,7 @@ def plan(
         event=event,
         settings=Settings.from_env({}),
         recent_events=recent_events,
-        config=config or RecoveryConfig.from_env({}),
+        config=config or RecoveryConfig.from_env({"AUTO_MIN_PRECISION": "0"}),  # the gate: its own tests below
         now=NOW,
         schema_config=schema_config,
         snapshot=snapshot,
@@ -261,3 +261,26 @@ def test_given_bad_connection_policies_then_clear_settings_error() -> None:
         RecoveryConfig.from_env({"CONNECTION_POLICIES": "{not json"})
     with pytest.raises(SettingsError, match="WAREHOUSE_DIALECT"):
         RecoveryConfig.from_env({"WAREHOUSE_DIALECT": "oracle"})
+
+
+def test_given_a_signature_below_the_measured_precision_then_recommended_not_run() -> None:
+    gated = RecoveryConfig.from_env({})
+    weak = Diagnosis(category="credential", pattern="invalid_credentials", retryable=False, confidence=0.9)
+    workflow = plan("broken_setup_retest", diagnosis=weak, config=gated)
+    assert workflow["decision"]["path"] == "approval"
+    assert "right 91% of the time" in " ".join(workflow["decision"]["reasons"])
+    assert workflow["rca"]["signature_precision"] == 0.9091
+    unmeasured = Diagnosis(category="network", pattern="made_up_pattern", retryable=True, confidence=0.9)
+    assert "no measured precision" in " ".join(plan("retry_with_backoff", diagnosis=unmeasured,
+                                                    config=gated)["decision"]["reasons"])
+    strong = Diagnosis(category="network", pattern="connection_reset", retryable=True, confidence=0.88)
+    workflow = plan("retry_with_backoff", diagnosis=strong, config=gated)
+    assert workflow["decision"]["path"] == "auto" and workflow["rca"]["calibrated_confidence"] == 0.974
+
+
+def test_given_a_fivetran_task_type_then_structure_chose_the_playbook_and_the_gate_does_not_apply() -> None:
+    weak = Diagnosis(category="credential", pattern="credential_expiry", retryable=False, confidence=0.9)
+    event = {**EVENT, "data": {"status": "FAILURE_WITH_TASK", "taskType": "reconnect", "reason": "expired"}}
+    gated = RecoveryConfig.from_env({})
+    assert plan("reauthorize_credentials", diagnosis=weak, config=gated)["decision"]["path"] == "approval"
+    assert plan("reauthorize_credentials", diagnosis=weak, event=event, config=gated)["decision"]["path"] == "auto"

@@ -46,6 +46,8 @@ class RecoveryConfig(BaseModel):
     outbox_path: str | None = Field(None, alias="NOTIFY_OUTBOX_PATH")
     approval_base_url: str = Field("", alias="APPROVAL_BASE_URL")
     human_change_window_minutes: int = Field(30, alias="HUMAN_CHANGE_WINDOW_MINUTES", ge=0)
+    # a classifier signature acts alone only when its measured precision reaches this (rca/calibration.py)
+    auto_min_precision: float = Field(0.95, alias="AUTO_MIN_PRECISION", ge=0.0, le=1.0)
     slack_replay_window_seconds: int = Field(300, alias="SLACK_REPLAY_WINDOW_SECONDS", gt=0)
     warehouse_dialect: str = Field("snowflake", alias="WAREHOUSE_DIALECT")
     warehouse_url: str | None = Field(None, alias="WAREHOUSE_URL")

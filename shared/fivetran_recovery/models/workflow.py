@@ -90,6 +90,10 @@ class Rca(BaseModel):
     summary: str
     evidence: list[dict[str, str]] = Field(default_factory=list)
     analyzer: str = "rules"
+    calibrated_confidence: float | None = Field(
+        None, description="how often answers of this confidence were right in the labelled corpus")
+    signature_precision: float | None = Field(
+        None, description="how often this category/pattern was right in the labelled corpus (None: not measured)")
 
 
 class PlaybookRef(BaseModel):

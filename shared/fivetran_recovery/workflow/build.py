@@ -21,6 +21,7 @@ from fivetran_recovery.playbooks.schema import Playbook, Risk
 from fivetran_recovery.policy.decide import decide
 from fivetran_recovery.policy.dry_run import describe, render_step
 from fivetran_recovery.policy.human import recent_human_change
+from fivetran_recovery.rca.calibration import Calibration, auto_hold, load_calibration, signature_key
 from fivetran_recovery.settings import RolloutMode, Settings
 from fivetran_recovery.snapshots.diff import SchemaDiff, diff_schemas
 from fivetran_recovery.workflow.context import plan_context
@@ -54,7 +55,7 @@ def _playbook_ref(playbook: Playbook) -> PlaybookRef:
     )
 
 
-def _rca(diagnosis: Diagnosis) -> Rca:
+def _rca(diagnosis: Diagnosis, calibration: Calibration) -> Rca:
     return Rca(
         category=diagnosis.category.value,
         pattern=diagnosis.pattern,
@@ -63,6 +64,8 @@ def _rca(diagnosis: Diagnosis) -> Rca:
         summary=diagnosis.summary or f"{diagnosis.category.value}: {diagnosis.pattern}",
         evidence=[{"source": e.source, "detail": e.detail[:500]} for e in diagnosis.evidence[:10]],
         analyzer=diagnosis.analyzer,
+        calibrated_confidence=calibration.calibrated(diagnosis.confidence) if diagnosis.analyzer == "rules" else None,
+        signature_precision=calibration.precision(signature_key(diagnosis))[0],
     )
 
 
@@ -100,6 +103,9 @@ def build_workflow_input(
                            schema_config=schema_config, diff=diff, dialect=config.warehouse_dialect,
                            incident_id=incident_id)
     holds = [*holds, *_schema_holds(playbook, diff, snapshot is not None, schema_config is not None)]
+    calibration = load_calibration()
+    if not holds and playbook.writes and not _from_structure(playbook, diagnosis, event, diff):
+        holds += [h for h in [auto_hold(diagnosis, calibration, config.auto_min_precision)] if h]
     steps = [render_step(step, i, context) for i, step in enumerate(playbook.steps)]
     human = recent_human_change(
         connection, recent_events, now=now, window=timedelta(minutes=config.human_change_window_minutes)
@@ -116,7 +122,7 @@ def build_workflow_input(
         detected_at=str(detected) if detected else _iso(now),
         started_at=_iso(now),
         playbook=_playbook_ref(playbook),
-        rca=_rca(diagnosis),
+        rca=_rca(diagnosis, calibration),
         event=_event_ref(event),
         decision=decision,
         plan=Plan(
@@ -151,6 +157,19 @@ def _schema_holds(playbook: Playbook, diff: SchemaDiff | None, have_snapshot: bo
     if playbook.risk is Risk.LOW and diff.breaking:
         return [f"the schema diff shows a breaking change ({'; '.join(diff.lines()[:5])}): a human decides"]
     return []
+
+
+def _from_structure(playbook: Playbook, diagnosis: Diagnosis, event: Mapping[str, Any],
+                    diff: SchemaDiff | None) -> bool:
+    """Whether Fivetran's structured data, not the text's signature, selected this playbook: a task type the
+    playbook matches, a RESCHEDULED status, or a schema diff for a schema-change playbook (its kind checked above)."""
+    data = event.get("data") if isinstance(event.get("data"), Mapping) else {}
+    task_type = data.get("taskType") or data.get("task_type")
+    if task_type and task_type in playbook.match.task_types:
+        return True
+    if any(e.source in ("webhook.status", "webhook.taskType") for e in diagnosis.evidence):
+        return True  # the classifier's evidence from the event's RESCHEDULED status or its Fivetran task type
+    return is_schema_change(playbook) and diff is not None and not diff.empty
 
 
 def _scope_record(tables: dict, suggested: dict, diff: SchemaDiff | None) -> dict[str, Any]:
