@@ -37,6 +37,8 @@ class StackOptions:
     sim_time_scale: float = 60.0  # simulated seconds per real second when the simulator ticks on its own
     background: bool = True  # poller thread and simulator ticker; False = the caller steps everything
     sweep_interval: float = 1.0  # seconds between local runs of the diagnose sweep schedule
+    # seconds between reconciliation runs (15 min in AWS; 5 s here is 5 min of Fivetran's time at 60x)
+    reconcile_interval: float = 5.0
     fake_llm: bool = False  # answer LLM calls from the loopback fake of the Messages API (local.fake_anthropic)
     extra_environment: dict[str, str] = field(default_factory=dict)
 
@@ -196,9 +198,26 @@ class LocalStack:
             self.poller.start()
             self._exit.callback(self.poller.stop)
             self.simulator.start_ticker(scale=self.options.sim_time_scale)
-            self._sweeper = Sweeper(self._invoke_sweep, interval=self.options.sweep_interval)
-            self._sweeper.start()
-            self._exit.callback(self._sweeper.stop)
+            self._start_schedules()
+
+    def _start_simulator(self) -> None:
+        from local.simulator import FivetranSimulator
+        from local.simulator.options import STRICT
+
+        self.simulator = FivetranSimulator(api_key=LOCAL_FIVETRAN_KEY, api_secret=LOCAL_FIVETRAN_SECRET,
+                                           start=datetime.now(UTC),  # strict, latencies at the ticker's pace:
+                                           fidelity=STRICT.but(time_factor=self.options.sim_time_scale))
+        self.simulator.start(host="127.0.0.1", port=0)
+        self.simulator_url = self.simulator.root_url
+        self._exit.callback(self.simulator.stop)
+
+    def _start_schedules(self) -> None:
+        """The template's EventBridge schedules of the diagnose function: the sweep and the reconciliation."""
+        for tick, interval in ((self._invoke_sweep, self.options.sweep_interval),
+                               (self.reconcile, self.options.reconcile_interval)):
+            schedule = Sweeper(tick, interval=interval)
+            schedule.start()
+            self._exit.callback(schedule.stop)
 
     def _destination_tables(self, path: Path) -> Any:
         """The embedded warehouse, holding a Fivetran-shaped table for every table of every simulated
@@ -237,6 +256,10 @@ class LocalStack:
 
     def sweep(self) -> Any:
         return self._invoke_sweep()
+
+    def reconcile(self) -> Any:
+        """What the template's reconciliation schedule sends the diagnose function (every 15 minutes in AWS)."""
+        return self.lambdas.invoke("DiagnoseFunction", {"source": "fivetran-recovery.reconcile"})
 
     # ------------------------------------------------------------------ observation
     @property

@@ -19,6 +19,7 @@ install_log_redaction(logger)
 metrics = Metrics()
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 SWEEP_SOURCE = "fivetran-recovery.sweep"
+RECONCILE_SOURCE = "fivetran-recovery.reconcile"
 _state: dict[str, Any] = {}
 
 
@@ -76,11 +77,27 @@ def _sweep() -> int:
     return len(outcomes)
 
 
+def _reconcile() -> dict[str, Any]:
+    """Sync outcomes no webhook reported, fed through the same idempotent path as a webhook."""
+    from fivetran_recovery.composition.diagnose import reconciler
+
+    handle = _idempotent_handle()
+    report = reconciler(lambda e: handle(message={"event_key": e.event_key, "event": e.to_message()})).run()
+    metrics.add_metric(name="ReconciledOutcomes", unit=MetricUnit.Count, value=len(report.fed))
+    metrics.add_metric(name="DelayedWithoutFailure", unit=MetricUnit.Count, value=len(report.delayed))
+    logger.info("reconciled", extra=report.as_dict())
+    return report.as_dict()
+
+
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if event.get("source") == SWEEP_SOURCE:
         return {"confirmed": _sweep()}
+    if event.get("source") == RECONCILE_SOURCE:
+        _idempotent_handle()
+        _state["idempotency_config"].register_lambda_context(context)
+        return _reconcile()
     _idempotent_handle()
     _state["idempotency_config"].register_lambda_context(context)
     response = process_partial_response(event=event, record_handler=record_handler, processor=processor,

@@ -255,4 +255,4 @@ class SyncEngine:
             "destination_group_id": conn.group_id,
             "data": data,
         }
-        self.webhooks.send(event, conn.group_id, encode_envelope(payload))
+        self.webhooks.send(event, conn.group_id, encode_envelope(payload), conn.id)

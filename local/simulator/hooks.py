@@ -89,6 +89,10 @@ class WebhookRegistry:
         self._retries: dict[tuple[str, bytes], _Retry] = {}
         self._seq = 0
         self.disabled: list[dict[str, Any]] = []  # {webhook_id, at}: webhooks Fivetran disabled after 24 h
+        # Drill controls: the receiver is down (every delivery fails), or Fivetran drops an event on its side.
+        self.down: set[str] = set()
+        self.drop: dict[str, set[str]] = {}  # connection id -> events never delivered (kept in `dropped`)
+        self.dropped: list[tuple[str, bytes]] = []
         sender.on_result = self._on_result
 
     # -- retries: FACTS.md 1.5 (each wait 5 minutes longer than the last, for 24 h, then the webhook is disabled)
@@ -128,8 +132,17 @@ class WebhookRegistry:
             for entry in due:
                 entry.due = datetime.max.replace(tzinfo=now.tzinfo)  # until its result comes back
         for entry in due:
-            self._sender.redeliver(entry.delivery)
+            self._sender.redeliver(entry.delivery, target=self._target(self._hooks[entry.delivery.webhook_id]))
         return len(due)
+
+    def _target(self, hook: Hook) -> Target:
+        if hook.id not in self.down:
+            return hook.target
+
+        def unreachable(body: bytes, headers: dict[str, str]) -> int:
+            raise ConnectionError("the webhook receiver is down (simulated)")
+
+        return unreachable
 
     def _check_url(self, url: Any) -> None:
         schemes = ("https://",) if self._require_https else ("https://", "http://")
@@ -160,13 +173,16 @@ class WebhookRegistry:
         with self._lock:
             self._hooks[CONFIGURED_ID] = hook
 
-    def send(self, event: str, group_id: str, body: bytes) -> None:
+    def send(self, event: str, group_id: str, body: bytes, connection_id: str | None = None) -> None:
         """Queue `body` for every active webhook subscribed to `event` (group webhooks: their group only)."""
+        if connection_id is not None and event in self.drop.get(connection_id, ()):
+            self.dropped.append((event, body))  # lost on Fivetran's side: no delivery, no retry
+            return
         with self._lock:
             hooks = list(self._hooks.values())
         for hook in hooks:
             if hook.active and event in hook.events and (hook.type != "group" or hook.group_id == group_id):
-                self._sender.enqueue(hook.id, hook.target, hook.secret, event, body)
+                self._sender.enqueue(hook.id, self._target(hook), hook.secret, event, body)
 
     def create(
         self, body: dict[str, Any], *, group_id: str | None = None, test_body: bytes | None = None

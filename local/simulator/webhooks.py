@@ -106,9 +106,10 @@ class WebhookSender:
         self._queue.put(_Pending(delivery, target))
         return delivery
 
-    def redeliver(self, delivery: Delivery) -> Delivery:
+    def redeliver(self, delivery: Delivery, *, target: Target | None = None) -> Delivery:
         """Queue the same bytes and signature again, as Fivetran's retries do (a receiver must dedupe)."""
-        if delivery.target_ref is None:
+        target = target or delivery.target_ref
+        if target is None:
             raise ValueError("this delivery has no target to send to again")
         again = Delivery(
             delivery.webhook_id,
@@ -119,7 +120,7 @@ class WebhookSender:
             attempt=delivery.attempt + 1,
             target_ref=delivery.target_ref,
         )
-        self._queue.put(_Pending(again, delivery.target_ref))
+        self._queue.put(_Pending(again, target))
         return again
 
     def redeliver_failed(self) -> list[Delivery]:

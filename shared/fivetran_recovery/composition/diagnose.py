@@ -132,3 +132,12 @@ def _feed_urls(value: str | None) -> list[str] | None:
     """STATUS_FEED_URLS, when set, replaces the feeds file's URLs (the local stack points at its simulator)."""
     urls = [u.strip() for u in (value or "").split(",") if u.strip()]
     return urls or None
+
+
+def reconciler(handle: Any, adapters: Adapters | None = None) -> Any:
+    """The reconciliation sweep: connections and sync history from Fivetran, fed to `handle` (the webhook
+    path) when no webhook reported them."""
+    from fivetran_recovery.diagnose.reconcile import Reconciler
+
+    adapters = adapters or Adapters()
+    return Reconciler(fivetran=adapters.fivetran, history=adapters.history, handle=handle)
