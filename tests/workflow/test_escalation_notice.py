@@ -60,3 +60,39 @@ def test_given_no_pause_left_when_the_plan_fails_then_it_says_nothing_was_left_c
     text, _ = escalate(["pause", "resume"])
     assert "stays paused" not in text and "No step left the connection changed" in text
     assert plain_cause("not json") == "not json"
+
+
+class Records:
+    def __init__(self):
+        self.statuses, self.summaries = [], []
+
+    def write_summary(self, incident_id, summary):
+        self.summaries.append(summary)
+
+    def release_lock(self, connection_id, incident_id):
+        return True
+
+    def set_status(self, incident_id, status, note):
+        self.statuses.append((status, note))
+
+
+def close(outcome: str, *, wait_for_human: bool) -> tuple[Records, Dispatcher]:
+    records, dispatcher = Records(), Dispatcher()
+    service = NotifyService(config=RecoveryConfig(), approvals=None, records=records, audit=Audit([]),
+                            dispatcher=dispatcher, clock=lambda: datetime.now(UTC))
+    workflow = {"incident_id": "inc-oauth", "connection_id": "amber_falcon", "rca": {"summary": "token expired"},
+                "decision": {"path": "auto", "reasons": []}, "dry_run": [], "outcome": outcome,
+                "plan": {"verification": {"wait_for_human": wait_for_human}}, "event": {},
+                "playbook": {"id": "reauthorize_credentials", "version": 1, "title": "Re-authorise"}}
+    service.handle({"kind": "closed", "workflow": workflow})
+    return records, dispatcher
+
+
+def test_given_a_fix_waiting_for_the_owner_when_verification_runs_out_then_open_not_escalated():
+    """Issue 11 item 7: an OAuth incident was announced "escalated: the fix did not verify", then "Recovered"."""
+    records, dispatcher = close("verification_failed", wait_for_human=True)
+    [(status, note)] = records.statuses
+    assert status == "remediating" and "stays open" in note
+    assert "did not verify" not in dispatcher.notices[0].title and "escalated" not in dispatcher.notices[0].title
+    records, _ = close("verification_failed", wait_for_human=False)
+    assert records.statuses[0][0] == "escalated"

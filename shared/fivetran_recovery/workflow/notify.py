@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 ACTOR = "notify"
+WAITING_FOR_HUMAN = ("waiting for the owner to act (the link was sent to them); the incident stays open and is "
+                     "closed as recovered by the next successful sync")
 FINAL_STATUS = {
     "verified": "recovered",
     "monitored": "diagnosed",
@@ -186,6 +188,12 @@ class NotifyService:
         summary = build_summary(workflow, self.audit.for_incident(workflow["incident_id"]), outcome, now)
         if outcome == "blocked":
             summary["blocked_reason"] = reason
+        # A fix that waits for a person (re-authorise) is not escalated when the wait outlasts verification: the
+        # incident stays open and the next successful sync closes it as recovered. One story, not two.
+        waiting = outcome == "verification_failed" and bool(
+            ((workflow.get("plan") or {}).get("verification") or {}).get("wait_for_human"))
+        if waiting:
+            summary["outcome_text"] = WAITING_FOR_HUMAN
         self.records.write_summary(workflow["incident_id"], summary)
         notice = self._notice(
             workflow, "summary", f"Incident summary: {summary['outcome_text']}", facts=summary_facts(summary)
@@ -204,7 +212,7 @@ class NotifyService:
         )
         if workflow["decision"]["path"] != "monitor":
             self.records.release_lock(workflow["connection_id"], workflow["incident_id"])
-        status = FINAL_STATUS.get(outcome, "escalated")
+        status = "remediating" if waiting else FINAL_STATUS.get(outcome, "escalated")
         if outcome != "verified":  # verify already moved a verified incident to recovered
             self.records.set_status(workflow["incident_id"], status, summary["outcome_text"])
         return {"outcome": outcome, "summary": summary, **self._mirror(workflow["incident_id"])}
