@@ -198,7 +198,52 @@ def play_rollback(stack: LocalStack, result: ScenarioResult) -> None:
     })
 
 
+def play_duplicate_keys_from_webhook(stack: LocalStack, result: ScenarioResult) -> None:
+    """The whole path: Fivetran's duplicate-row failure (it names no table) through the webhook, diagnose and the
+    duplicate-key playbook; begin asks the destination which table has duplicate keys, the approval shows that
+    script with its preview, the dedup runs, then the sync and its verification."""
+    from local.simulator import SCENARIO_HOMES
+
+    connection = SCENARIO_HOMES["duplicate_primary_key"]
+    schema, table, _ = destination_table(stack, connection, "orders")
+    stack.warehouse.seed_duplicates(schema, table, keys=5, copies=2)
+    steps.fail_next_sync(stack, connection, "duplicate_primary_key")
+    approval = steps.wait_until(
+        lambda: next((a for a in steps.approvals(stack) if a["connection_id"] == connection), None),
+        timeout=TIMEOUT, what="the approval request")
+    shown = "\n".join(approval.get("planned_actions") or [])
+    answer = steps.decide(stack, approval["approval_id"], "approve")
+    # The rows are clean once the approved SQL ran: from then on the simulated source syncs again.
+    steps.wait_until(lambda: stack.warehouse.duplicate_keys(schema, table) == 0, timeout=TIMEOUT, interval=0.05,
+                     what="the dedup")
+    stack.simulator.clear(connection)
+    runs = steps.wait_until(lambda: steps.finished(stack, connection), timeout=TIMEOUT, what="the workflow")
+    steps.record_common(stack, result, connection)
+    records = [r for r in steps.audit_records(stack) if r["chain_id"] == connection]
+    action = next((json.loads(r["detail_json"]) for r in records if r["kind"] == "action"
+                   and json.loads(r["detail_json"]).get("action") == "run_recovery_sql"), {})
+    response = (action.get("result") or {}).get("response") or {}
+    outcome = json.loads(runs[-1].get("output") or "{}").get("outcome")
+    result.checks = {
+        "table found by probing the destination": f'"{schema}"."{table}"' in shown,
+        "preview beside the SQL in the approval": "duplicate_rows=5" in shown,
+        "approved through the API": answer.status_code == 200,
+        "backup taken": bool(response.get("backup")),
+        "checks passed": bool(response.get("checks")) and all(c["passed"] for c in response["checks"]),
+        "sync verified": outcome == "verified",
+    }
+    result.details = {"preview": response.get("preview"), "backup": response.get("backup"),
+                      "verification": {c["name"]: f"{c['actual']} (expected {c['expected']})"
+                                       for c in response.get("checks") or []}}
+    result.outcome = (f"probe found {schema}.{table}; preview {response.get('preview')}, backup "
+                      f"{response.get('backup')}; workflow {outcome}")
+    result.passed = True
+
+
 SQL_SCENARIOS = [
+    Scenario("sql_duplicate_keys_webhook", "duplicate-row failure via webhook: table found by probing the destination,"
+             " approved dedup with backup, sync verified", play_duplicate_keys_from_webhook,
+             environment={"SELF_HEAL_WINDOW_SECONDS": "2"}),
     Scenario("sql_duplicate_keys", "dedup keeping the latest _fivetran_synced: preview, approval, backup, verified",
              play_duplicate_keys, rollout_mode="recommend", background=False),
     Scenario("sql_soft_delete_loss", "rows soft-deleted or lost by a re-sync restored from the known-good copy",

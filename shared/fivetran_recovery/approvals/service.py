@@ -18,7 +18,7 @@ from fivetran_recovery.approvals.auth import ApproverDirectory, AuthError, verif
 from fivetran_recovery.approvals.store import ApprovalConflict, ApprovalStore
 from fivetran_recovery.config import RecoveryConfig, SecretMissing, SecretSource, field
 from fivetran_recovery.notifiers.base import Notice
-from fivetran_recovery.recovery_sql.execution import preview_lines
+from fivetran_recovery.recovery_sql.execution import plan_steps, preview_lines
 from fivetran_recovery.settings import Settings
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ class ApprovalService:
         timeout = int(
             (workflow.get("config") or {}).get("approval_timeout_seconds") or self.settings.approval_timeout_seconds
         )
-        unresolved = [step for step in workflow["plan"]["steps"] if step.get("unresolved")]
+        unresolved = [step for step in plan_steps(workflow) if step.get("unresolved")]  # begin may complete some
         reasons = list(decision.get("reasons", []))
         if unresolved:
             reasons.append(

@@ -103,3 +103,14 @@ def preview_lines(workflow: Mapping[str, Any]) -> list[str]:
     for entry in previews:
         lines.extend(entry.get("lines") or [f"[{entry['step']}] preview: {entry.get('error', 'none')}"])
     return lines
+
+
+def resolved_by_begin(workflow: Mapping[str, Any]) -> dict[str, Any]:
+    """{step index: step} that remediate's begin completed (by probing the destination)."""
+    return ((workflow.get("begin") or {}).get("value") or {}).get("resolved_steps") or {}
+
+
+def plan_steps(workflow: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The plan's steps with those begin completed in place (what the approval shows and counts)."""
+    resolved = resolved_by_begin(workflow)
+    return [resolved.get(str(s["index"]), s) for s in workflow["plan"]["steps"]]

@@ -26,6 +26,7 @@ from fivetran_recovery.remediation.actions import (
 )
 from fivetran_recovery.remediation.journal import Journal, own_writes
 from fivetran_recovery.remediation.ledger import StepLedger, step_key
+from fivetran_recovery.remediation.sql_probe import probe_unresolved, probed_step, with_probed
 from fivetran_recovery.settings import Settings
 from fivetran_recovery.stores.base import HistoryStore
 
@@ -79,7 +80,8 @@ class RemediationService:
         reason = self._precondition_failure(workflow)
         if reason:
             return self._stop(workflow, reason)
-        previews = plan_previews(workflow, lambda: self.warehouse)  # recovery SQL: dry run before any approval
+        probed = probe_unresolved(workflow, lambda: self.warehouse, self.fivetran)  # duplicates: ask the destination
+        previews = plan_previews(with_probed(workflow, probed), lambda: self.warehouse)  # SQL dry run before approval
         self.audit.append(
             chain_id=cid,
             incident_id=incident,
@@ -91,11 +93,13 @@ class RemediationService:
                 "playbook": workflow["playbook"],
                 "steps": workflow["dry_run"],
                 **({"sql_preview": previews} if previews else {}),
+                **({"probed_steps": sorted(probed)} if probed else {}),
             },
         )
         status = "awaiting_approval" if workflow["decision"]["path"] == "approval" else "remediating"
         self.records.set_status(incident, status, f"recovery workflow started ({workflow['playbook']['id']})")
-        return {"proceed": True, **({"sql_preview": previews} if previews else {})}
+        return {"proceed": True, **({"sql_preview": previews} if previews else {}),
+                **({"resolved_steps": probed} if probed else {})}
 
     def _stop(self, workflow: dict[str, Any], reason: str, **extra: Any) -> dict[str, Any]:
         self.audit.append(
@@ -155,7 +159,8 @@ class RemediationService:
         step = PlanStep.model_validate(workflow["plan"]["steps"][index])
         approval = self._check_policy(workflow, step)
         if step.unresolved:
-            resolved = resolve_step(step, workflow["connection_id"], (approval or {}).get("resolution"))
+            resolved = probed_step(workflow, index) or resolve_step(
+                step, workflow["connection_id"], (approval or {}).get("resolution"))
             if resolved is None:
                 raise StepUnresolved(f"step {step.index} ({step.action}) is unresolved: {step.unresolved}")
             step = resolved  # completed by the approver's recorded resolution
