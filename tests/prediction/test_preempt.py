@@ -17,6 +17,7 @@ from fivetran_recovery.remediation.actions import ActionExecutor
 from fivetran_recovery.stores.base import HistoryRecord
 from fivetran_recovery.stores.memory import InMemoryHistoryStore
 from local.simulator import FivetranSimulator
+from local.simulator.options import FAST
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 
@@ -41,7 +42,7 @@ class Outbox:
 
 class Harness:
     def __init__(self, mode: str = "auto", stopped: str | None = None):
-        self.sim = FivetranSimulator(start=NOW)
+        self.sim = FivetranSimulator(start=NOW, fidelity=FAST)
         self.client = FivetranClient(api_key=self.sim.api_key, api_secret=self.sim.api_secret,
                                      base_url="http://sim/v1", http_client=httpx.Client(transport=self.sim.transport()))
         self.outbox, self.history, self.audit, self.now = Outbox(), InMemoryHistoryStore(), [], NOW
