@@ -66,6 +66,7 @@ OVERRIDES = frozenset({"stale", "failing"})  # states, not precursors: outside t
 FLOORS = OVERRIDES | {"credential"}  # a date Fivetran states is a fact, not a trend: its risk is a floor too
 FLOOR = -3.0  # log-odds where evidence starts to count fully (p = 0.05)
 WEAK = -6.0  # below this (p < 0.0025) it counts as none
+BUSY_KINDS = frozenset({"clustering", "quota", "warnings"})  # evidence that recurs per sync
 COEFFICIENTS = Path(__file__).with_name("coefficients.json")
 
 
@@ -207,15 +208,21 @@ def parts_of(pr: Profile, now: datetime) -> list[Part]:
 
 
 def features(parts: list[Part]) -> dict[str, float]:
-    """What the fitted combination reads: each part's evidence, piecewise linear in its log-odds (a weak slope
-    from WEAK to FLOOR, its own slope above FLOOR), so strong evidence is not diluted by the common weak kind."""
+    """What the fitted combination reads, keyed `<kind>` or `<kind>:<form>`: each part's evidence, piecewise
+    linear in its log-odds (`:weak`, from WEAK to FLOOR; the kind itself above FLOOR), so strong evidence is not
+    diluted by the common weak kind; and (`:busy`) recurring-failure evidence scaled by syncs a day, since a
+    connection that syncs hourly has 24 chances a day to fail again."""
     out: dict[str, float] = {}
+    background = next((p for p in parts if p.kind == "background"), None)
+    per_day = (math.log(1 - background.p) / math.log(1 - BACKGROUND_PER_SYNC)) if background else 1.0
     for p in parts:
         if p.kind == "background":
             out[p.kind] = p.z
         elif p.kind not in OVERRIDES:
             out[p.kind] = max(p.z - FLOOR, 0.0)
-            out[p.kind + "_weak"] = min(max(p.z - WEAK, 0.0), FLOOR - WEAK)
+            out[p.kind + ":weak"] = min(max(p.z - WEAK, 0.0), FLOOR - WEAK)
+            if p.kind in BUSY_KINDS:
+                out[p.kind + ":busy"] = out[p.kind] * math.log2(1 + per_day) / 5
     return out
 
 
@@ -231,7 +238,9 @@ def combine(parts: list[Part], coefficients: dict[str, Any] | None) -> tuple[flo
             keep *= 1 - part.p
         return 1 - keep, sorted(((p, p.p) for p in parts), key=lambda x: -x[1])
     weights = coefficients["weights"]
-    shares = [(p, sum(weights.get(k, 0.0) * value for k, value in features([p]).items())) for p in parts]
+    values = features(parts)
+    shares = [(p, sum(weights.get(k, 0.0) * v for k, v in values.items() if k.split(":")[0] == p.kind))
+              for p in parts]
     risk = _sigmoid(coefficients["intercept"] + sum(share for _, share in shares))
     for part in parts:  # a stalled or failing connection, or a stated expiry, is never scored below that evidence
         if part.kind in FLOORS and part.p > risk:
