@@ -171,6 +171,9 @@ class LocalStack:
                       "STEP_WAIT_SCALE": f"{min(1.0, 1 / self.options.sim_time_scale):.4f}",
                       # the simulator's clock runs sim_time_scale times faster, so its events are dated ahead
                       "WEBHOOK_MAX_FUTURE_SECONDS": str(30 * 24 * 3600),
+                      # every drill runs on a fresh stack: playbooks start at auto there so each auto path shows
+                      # (deployed they start at recommend; the earned_autonomy drill starts them there too)
+                      "PLAYBOOK_INITIAL_STAGE": "auto",
                       # Triage holds run on our clock: the same factor keeps them as long in Fivetran's time.
                       "SELF_HEAL_WINDOW_SECONDS": str(round(900 / self.options.sim_time_scale)),
                       "GROUP_WAIT_SECONDS": str(round(120 / self.options.sim_time_scale)),

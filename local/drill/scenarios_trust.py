@@ -112,3 +112,50 @@ TRUST_SCENARIOS = [
     Scenario("attack_llm_only_choice", "a playbook only the LLM chose: waits for approval, no write",
              play_llm_playbook_rules_did_not_choose, environment=FAST_TRIAGE),
 ]
+
+
+def _standings(stack: LocalStack) -> dict[str, str]:
+    items = [i for i in stack.table_items("IncidentsTable")
+             if str(i["pk"]).startswith("PLAYBOOK#") and i.get("sk") == "STAGE"]
+    return {str(i["pk"]).removeprefix("PLAYBOOK#"): str(i["stage"]) for i in items}
+
+
+def play_earned_autonomy(stack: LocalStack, result: ScenarioResult) -> None:
+    """retry_with_backoff starts at recommend and needs 2 verified successes (PLAYBOOK_PROMOTE_AFTER=2 here): the
+    first two blips wait for a human, the third runs alone."""
+    from local.simulator import SCENARIO_HOMES
+
+    connection = SCENARIO_HOMES["transient_network_blip"]
+    asked, stages = [], []
+    for round_ in range(3):
+        before = {a["approval_id"] for a in steps.approvals(stack)}
+        seen = {r["executionArn"] for r in steps.executions(stack, connection)}
+        steps.fail_next_sync(stack, connection, "transient_network_blip")
+        [run] = steps.wait_until(
+            lambda seen=seen: [r for r in steps.executions(stack, connection) if r["executionArn"] not in seen],
+            timeout=FLOW_TIMEOUT, what=f"workflow {round_ + 1}")
+        workflow = json.loads(run["input"])
+        if workflow["decision"]["path"] == "approval":
+            [new] = steps.wait_until(
+                lambda before=before: [a for a in steps.approvals(stack) if a["approval_id"] not in before],
+                timeout=FLOW_TIMEOUT, what="an approval request")
+            steps.decide(stack, new["approval_id"], "approve")
+        asked.append(workflow["decision"]["path"])
+        steps.wait_until(lambda: steps.finished(stack, connection), timeout=FLOW_TIMEOUT, what="the workflow")
+        stages.append(_standings(stack).get("retry_with_backoff"))
+    steps.record_common(stack, result, connection)
+    promotions = [r for r in steps.audit_records(stack) if r["kind"] == "playbook_promotion"]
+    result.checks = {
+        "first two runs asked a human": asked[:2] == ["approval", "approval"],
+        "promoted after two verified successes, audited": stages[1] == "auto" and len(promotions) == 1,
+        "third run acted alone": asked[2] == "auto",
+    }
+    result.details["stages"] = _standings(stack)
+    result.outcome = f"paths {asked}; stage after each run {stages}; promotions audited: {len(promotions)}"
+    result.passed = True
+
+
+TRUST_SCENARIOS.append(Scenario(
+    "earned_autonomy", "recommend -> auto after 2 verified, approved runs; the third runs alone",
+    play_earned_autonomy,
+    environment={**FAST_TRIAGE, "PLAYBOOK_INITIAL_STAGE": "recommend", "PLAYBOOK_PROMOTE_AFTER": "2"}))

@@ -150,6 +150,16 @@ class Adapters:
 
         return self._get("registry", default_registry)
 
+    @property
+    def autonomy(self) -> Any:
+        """Each playbook's earned stage (PLAYBOOK#<id> items in the incidents table)."""
+        from fivetran_recovery.autonomy import DynamoStandingStore, EarnedAutonomy
+
+        return self._get("autonomy", lambda: EarnedAutonomy(
+            store=DynamoStandingStore(client=self.dynamodb_client, table_name=self.settings.incidents_table),
+            audit=self.audit, clock=self.clock, promote_after=self.config.playbook_promote_after,
+            initial_stage=self.config.playbook_initial_stage))
+
 
     @property
     def incidents(self) -> Any:

@@ -85,6 +85,7 @@ def diagnose_steps(adapters: Adapters) -> DiagnoseSteps:
         notify=notifier(adapters),
         clock=adapters.clock,
         snapshots=snapshot_keeper(adapters),
+        autonomy=adapters.autonomy,
         overrides=adapters.overrides,
     )
 

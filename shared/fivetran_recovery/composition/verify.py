@@ -14,4 +14,5 @@ def verification_service(adapters: Adapters) -> VerificationService:
         fivetran=adapters.fivetran,
         warehouse=adapters.warehouse,
         rollback=rollback_runner(fivetran=adapters.fivetran, audit=adapters.audit, clock=adapters.clock),
+        autonomy=adapters.autonomy,
     )

@@ -48,6 +48,10 @@ class RecoveryConfig(BaseModel):
     human_change_window_minutes: int = Field(30, alias="HUMAN_CHANGE_WINDOW_MINUTES", ge=0)
     # a classifier signature acts alone only when its measured precision reaches this (rca/calibration.py)
     auto_min_precision: float = Field(0.95, alias="AUTO_MIN_PRECISION", ge=0.0, le=1.0)
+    # earned autonomy (autonomy/): where a playbook starts, and how many verified successes in a row promote it
+    playbook_initial_stage: str = Field("recommend", alias="PLAYBOOK_INITIAL_STAGE",
+                                        pattern="^(monitor|recommend|auto)$")
+    playbook_promote_after: int = Field(5, alias="PLAYBOOK_PROMOTE_AFTER", ge=1)
     slack_replay_window_seconds: int = Field(300, alias="SLACK_REPLAY_WINDOW_SECONDS", gt=0)
     warehouse_dialect: str = Field("snowflake", alias="WAREHOUSE_DIALECT")
     warehouse_url: str | None = Field(None, alias="WAREHOUSE_URL")

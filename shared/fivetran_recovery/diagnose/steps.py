@@ -57,6 +57,7 @@ class DiagnoseSteps:
     notify: Callable[[TriageDecision], tuple[int, int]]
     clock: Callable[[], datetime]
     snapshots: SnapshotKeeper  # known-good schema per connection: the diff scopes schema-change actions
+    autonomy: Any = None  # EarnedAutonomy: a playbook acts only up to the stage it has earned
     overrides: Any = None  # AutomationOverrides: an operator's stop sends the plan down the monitor path
 
     # ------------------------------------------------------------------ deep diagnosis
@@ -100,6 +101,7 @@ class DiagnoseSteps:
         """The workflow input. `rules` is the classifier's own diagnosis: a playbook it does not lead to (one the
         LLM chose) is held for approval."""
         from fivetran_recovery.policy import resolve as resolve_mode
+        from fivetran_recovery.settings import RolloutMode
         from fivetran_recovery.workflow.build import build_workflow_input
 
         event = event or _synthetic_event(incident)
@@ -112,13 +114,18 @@ class DiagnoseSteps:
         schema_config = self._read(lambda: self.fivetran.full_schema_config(connection_id))
         snapshot = self.snapshots.latest(connection_id)
         mode, configured = resolve_mode(connection_id, self.settings.rollout_mode, self.config)
+        holds = list(selection.holds)
+        if self.autonomy is not None:
+            earned, why = self.autonomy.effective_mode(selection.playbook.id, RolloutMode(mode).value)
+            mode = RolloutMode(earned)
+            holds += [why] if why else []
         criticality = configured if connection_id in self.config.connection_policies else incident.criticality.value
         recent = [h.model_dump(mode="json") for h in self.history.recent(connection_id, limit=20)]
         return build_workflow_input(
             incident_id=incident.id, connection_id=connection_id, diagnosis=diagnosis, playbook=selection.playbook,
             mode=mode, criticality=criticality, connection=connection, event=event.to_message(),
             settings=self.settings, recent_events=recent, schema_config=schema_config, config=self.config,
-            now=self.clock(), snapshot=snapshot.config if snapshot else None, holds=selection.holds,
+            now=self.clock(), snapshot=snapshot.config if snapshot else None, holds=holds,
             automation_stopped=self._automation_stopped(connection_id),
         )
 

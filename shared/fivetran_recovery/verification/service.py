@@ -82,6 +82,7 @@ class VerificationService:
     fivetran: FivetranClient
     warehouse: Warehouse | None
     rollback: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None  # low-risk rollback on failure
+    autonomy: Any = None  # EarnedAutonomy: a verified or failed run moves its playbook on the ladder
 
     def verify(self, workflow: dict[str, Any], *, attempt: int, max_attempts: int) -> dict[str, Any]:
         attempt = int(attempt) + 1
@@ -133,5 +134,9 @@ class VerificationService:
         )
         playbook = workflow["playbook"]
         self.records.record_outcome(playbook["id"], int(playbook["version"]), "verified" if verified else "failed")
+        wrote = workflow["decision"]["path"] != "monitor" and any(s["writes"] for s in workflow["plan"]["steps"])
+        if self.autonomy is not None and wrote:  # only a run that changed something earns or loses autonomy
+            self.autonomy.record(playbook["id"], "verified" if verified else "failed",
+                                 incident_id=workflow["incident_id"], connection_id=workflow["connection_id"])
         note = "recovery verified" if verified else f"verification failed after {answer['attempt']} checks"
         self.records.set_status(workflow["incident_id"], "recovered" if verified else "escalated", note)
