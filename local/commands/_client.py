@@ -10,10 +10,16 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+import typer
 
 TOKEN_ENV = "FIVETRAN_RECOVERY_TOKEN"
 URL_ENV = "FIVETRAN_RECOVERY_API_URL"
+
+
+ApiUrlOption = Annotated[str | None, typer.Option("--api-url", help="a deployed API (default: the local stack)")]
+JsonOption = Annotated[bool, typer.Option("--json", help="one JSON document instead of a table")]
 
 
 class ApiError(Exception):

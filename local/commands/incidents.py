@@ -8,10 +8,11 @@ from typing import Annotated
 
 import typer
 
+from local.commands._client import ApiUrlOption, JsonOption
 from local.commands._output import error, table
 
-ApiUrl = Annotated[str | None, typer.Option("--api-url", help="a deployed API (default: the local stack)")]
-Json = Annotated[bool, typer.Option("--json", help="one JSON document instead of a table")]
+ApiUrl = ApiUrlOption
+Json = JsonOption
 
 
 def register(app: typer.Typer) -> None:

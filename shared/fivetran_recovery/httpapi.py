@@ -37,6 +37,11 @@ def request_value(name: str) -> Any:
     return _REQUEST[name]
 
 
+def remember(name: str, value: Any) -> None:
+    """Keep `value` for the rest of the request being resolved (e.g. who the caller is)."""
+    _REQUEST[name] = value
+
+
 def _with_request_context(event: Mapping[str, Any]) -> dict[str, Any]:
     """API Gateway always sends `requestContext`; a hand-made event with only `routeKey`/`rawPath` is routed too."""
     if "requestContext" in event:

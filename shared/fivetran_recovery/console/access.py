@@ -3,7 +3,10 @@ every POST) or a bearer token (scripts and the CLI; not ambient, so no CSRF). He
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.router import Router
@@ -11,7 +14,7 @@ from aws_lambda_powertools.event_handler.router import Router
 from fivetran_recovery.approvals.auth import AuthError
 from fivetran_recovery.console.service import ConsoleService
 from fivetran_recovery.console.session import Session, cookie_value
-from fivetran_recovery.httpapi import request_value
+from fivetran_recovery.httpapi import remember, request_value
 
 CSRF_HEADER = "x-csrf-token"
 SECURITY_HEADERS = {
@@ -72,3 +75,27 @@ def secure_headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     return response
+
+
+def guarded(router: Router, refuse: Callable[[Refused], Response], **caller_options: Any) -> Callable:
+    """A route decorator: authenticate first (`caller`), answer `refuse(...)` when refused; the route reads the
+    caller with `who()`. Signatures pass through (functools.wraps), so Powertools still validates the route's own
+    parameters."""
+
+    def decorate(handler: Callable[..., Response]) -> Callable[..., Response]:
+        @functools.wraps(handler)
+        def checked(*args: Any, **kwargs: Any) -> Response:
+            try:
+                remember("caller", caller(router, **caller_options))
+            except Refused as exc:
+                return refuse(exc)
+            return handler(*args, **kwargs)
+
+        return checked
+
+    return decorate
+
+
+def who() -> Caller:
+    """The caller a `guarded` route was let in for."""
+    return request_value("caller")

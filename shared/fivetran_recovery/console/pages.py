@@ -15,7 +15,7 @@ from fivetran_recovery.approvals.api import raw_body
 from fivetran_recovery.approvals.auth import AuthError
 from fivetran_recovery.approvals.service import DecisionBody
 from fivetran_recovery.console import views
-from fivetran_recovery.console.access import Caller, Refused, caller, console_of, current_session
+from fivetran_recovery.console.access import Caller, Refused, caller, console_of, current_session, guarded, who
 from fivetran_recovery.console.html import esc, message, page, sign_in_form, url
 
 router = Router()
@@ -46,17 +46,17 @@ def _form() -> dict[str, str]:
     return {k: v[0] for k, v in parsed.items()}
 
 
-def _page_caller() -> Caller | Response:
-    session = current_session(router)
-    if session is None:
-        return _redirect(url(base_path(), "console", "login"))
-    return Caller(session.approver, session)
+def _to_login(_: Refused) -> Response:
+    return _redirect(url(base_path(), "console", "login"))
 
 
-def _render(title: str, body: str, who: Caller, *, active: str, refresh: int | None = None,
+signed_in_page = guarded(router, _to_login, allow_bearer=False)  # a page without a session: the sign-in form
+
+
+def _render(title: str, body: str, me: Caller, *, active: str, refresh: int | None = None,
             status: int = 200) -> Response:
-    csrf = who.session.csrf_token if who.session else ""
-    return _html(status, page(base_path(), title, body, active=active, signed_in=who.approver, csrf=csrf,
+    csrf = me.session.csrf_token if me.session else ""
+    return _html(status, page(base_path(), title, body, active=active, signed_in=me.approver, csrf=csrf,
                               refresh=refresh))
 
 
@@ -112,39 +112,36 @@ def logout():
 
 
 @router.get("/console/incidents")
+@signed_in_page
 def incidents_page():
-    who = _page_caller()
-    if isinstance(who, Response):
-        return who
+    me = who()
     params = router.current_event.query_string_parameters or {}
     filters = {k: (params.get(k) or None) for k in views.FILTERS}
     listing = console_of(router).reads.list_incidents(**filters)
-    return _render("Incidents", views.incidents_body(base_path(), listing, filters), who, active="incidents",
+    return _render("Incidents", views.incidents_body(base_path(), listing, filters), me, active="incidents",
                    refresh=10)
 
 
 @router.get("/console/incidents/<incident_id>")
+@signed_in_page
 def incident_page(incident_id: str):
-    who = _page_caller()
-    if isinstance(who, Response):
-        return who
+    me = who()
     detail = console_of(router).reads.incident(incident_id)
     if detail is None:
-        return _render("Not found", message(f"No incident {incident_id}."), who, active="incidents", status=404)
-    csrf = who.session.csrf_token if who.session else ""
-    return _render(f"Incident {incident_id}", views.incident_body(base_path(), detail, csrf), who,
+        return _render("Not found", message(f"No incident {incident_id}."), me, active="incidents", status=404)
+    csrf = me.session.csrf_token if me.session else ""
+    return _render(f"Incident {incident_id}", views.incident_body(base_path(), detail, csrf), me,
                    active="incidents", refresh=5)
 
 
 @router.get("/console/approvals")
+@signed_in_page
 def approvals_page():
-    who = _page_caller()
-    if isinstance(who, Response):
-        return who
+    me = who()
     params = router.current_event.query_string_parameters or {}
     listing = console_of(router).reads.list_approvals("pending")
-    csrf = who.session.csrf_token if who.session else ""
-    return _render("Approvals", views.approvals_body(base_path(), listing, csrf, params.get("done")), who,
+    csrf = me.session.csrf_token if me.session else ""
+    return _render("Approvals", views.approvals_body(base_path(), listing, csrf, params.get("done")), me,
                    active="approvals")
 
 
@@ -165,7 +162,7 @@ def parse_exclude_columns(text: str) -> dict[str, list[str]]:
 def decide_form(approval_id: str):
     form = _form()
     try:
-        who = caller(router, csrf=form.get("csrf"), allow_bearer=False)
+        me = caller(router, csrf=form.get("csrf"), allow_bearer=False)
     except Refused as exc:
         return _refusal(exc)
     try:
@@ -174,52 +171,49 @@ def decide_form(approval_id: str):
         body = DecisionBody.model_validate({"decision": form.get("decision"), "comment": form.get("comment", ""),
                                             "resolve": resolve})
     except ValueError as exc:  # pydantic's ValidationError included
-        return _render("Approvals", message(f"Not a valid decision: {exc}"), who, active="approvals", status=400)
-    status, result = console_of(router).approvals.decide(approval_id, body, approver=who.approver, source="console")
+        return _render("Approvals", message(f"Not a valid decision: {exc}"), me, active="approvals", status=400)
+    status, result = console_of(router).approvals.decide(approval_id, body, approver=me.approver, source="console")
     if status != 200:
-        return _render("Approvals", message(str(result.get("error"))), who, active="approvals", status=status)
+        return _render("Approvals", message(str(result.get("error"))), me, active="approvals", status=status)
     done = f"{approval_id} {result['status']} by {result['decided_by']}"
     return _redirect(url(base_path(), "console", "approvals") + "?done=" + quote(done, safe=""))
 
 
 @router.get("/console/connections")
+@signed_in_page
 def connections_page():
-    who = _page_caller()
-    if isinstance(who, Response):
-        return who
+    me = who()
     listing = console_of(router).reads.list_connections()
-    csrf = who.session.csrf_token if who.session else ""
-    return _render("Connections", views.connections_body(base_path(), listing, csrf), who, active="connections")
+    csrf = me.session.csrf_token if me.session else ""
+    return _render("Connections", views.connections_body(base_path(), listing, csrf), me, active="connections")
 
 
 @router.post("/console/connections/<connection_id>/automation")
 def automation_form(connection_id: str):
     form = _form()
     try:
-        who = caller(router, csrf=form.get("csrf"), allow_bearer=False)
+        me = caller(router, csrf=form.get("csrf"), allow_bearer=False)
     except Refused as exc:
         return _refusal(exc)
     try:
-        console_of(router).set_automation(connection_id, stop=form.get("action") == "stop", by=who.approver,
+        console_of(router).set_automation(connection_id, stop=form.get("action") == "stop", by=me.approver,
                                           reason=form.get("reason", ""))
     except ValueError as exc:
-        return _render("Connections", message(str(exc)), who, active="connections", status=400)
+        return _render("Connections", message(str(exc)), me, active="connections", status=400)
     return _redirect(url(base_path(), "console", "connections"))
 
 
 @router.get("/console/audit")
+@signed_in_page
 def audit_page():
-    who = _page_caller()
-    if isinstance(who, Response):
-        return who
-    return _render("Audit", views.audit_body(base_path(), console_of(router).reads.audit_chains()), who,
+    me = who()
+    return _render("Audit", views.audit_body(base_path(), console_of(router).reads.audit_chains()), me,
                    active="audit")
 
 
 @router.get("/console/audit/<chain_id>")
+@signed_in_page
 def audit_chain_page(chain_id: str):
-    who = _page_caller()
-    if isinstance(who, Response):
-        return who
+    me = who()
     chain = console_of(router).reads.audit_chain(chain_id)
-    return _render(f"Audit chain {chain_id}", views.audit_chain_body(chain), who, active="audit")
+    return _render(f"Audit chain {chain_id}", views.audit_chain_body(chain), me, active="audit")
