@@ -79,3 +79,18 @@ def test_given_primary_key_exclusion_when_requested_then_refused_before_any_patc
             "ID": {"enabled": False}}}}}})
     assert patch.call_count == 0
     assert json.dumps(change)  # the change itself was left as given
+
+
+def test_given_paused_connection_when_a_sync_step_runs_then_it_is_resumed_first() -> None:
+    from types import SimpleNamespace
+
+    from fivetran_recovery.remediation.actions import ActionExecutor
+
+    calls: list[str] = []
+    fivetran = SimpleNamespace(resume=lambda cid: calls.append("resume"),
+                               sync_now=lambda cid, force: calls.append("sync") or SimpleNamespace(message="ok"))
+    executor = ActionExecutor(fivetran=fivetran, warehouse=None, dispatcher=None, clock=None)
+    result = executor._sync("c", {}, SimpleNamespace(paused=True))
+    assert calls == ["resume", "sync"] and result.writes == 2
+    calls.clear()
+    assert executor._sync("c", {}, SimpleNamespace(paused=False)).writes == 1 and calls == ["sync"]
