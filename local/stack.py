@@ -203,17 +203,6 @@ class LocalStack:
             self.simulator.start_ticker(scale=self.options.sim_time_scale)
             self._start_schedules()
 
-    def _start_simulator(self) -> None:
-        from local.simulator import FivetranSimulator
-        from local.simulator.options import STRICT
-
-        self.simulator = FivetranSimulator(api_key=LOCAL_FIVETRAN_KEY, api_secret=LOCAL_FIVETRAN_SECRET,
-                                           start=datetime.now(UTC),  # strict, latencies at the ticker's pace:
-                                           fidelity=STRICT.but(time_factor=self.options.sim_time_scale))
-        self.simulator.start(host="127.0.0.1", port=0)
-        self.simulator_url = self.simulator.root_url
-        self._exit.callback(self.simulator.stop)
-
     def _start_schedules(self) -> None:
         """The template's EventBridge schedules of the diagnose function: the sweep and the reconciliation."""
         for tick, interval in ((self._invoke_sweep, self.options.sweep_interval),
