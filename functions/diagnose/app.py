@@ -85,6 +85,7 @@ def _reconcile() -> dict[str, Any]:
     report = reconciler(lambda e: handle(message={"event_key": e.event_key, "event": e.to_message()})).run()
     metrics.add_metric(name="ReconciledOutcomes", unit=MetricUnit.Count, value=len(report.fed))
     metrics.add_metric(name="DelayedWithoutFailure", unit=MetricUnit.Count, value=len(report.delayed))
+    metrics.add_metric(name="WebhooksInactive", unit=MetricUnit.Count, value=len(report.inactive_webhooks))
     logger.info("reconciled", extra=report.as_dict())
     return report.as_dict()
 

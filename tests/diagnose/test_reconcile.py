@@ -71,3 +71,11 @@ def test_given_every_webhook_delivered_when_reconciled_then_nothing_is_fed() -> 
         history.record(event)
     report = Reconciler(fivetran=client, history=history, handle=lambda e: None).run()
     assert report.fed == [] and report.syncs_read >= len(webhooks) > 0
+    assert report.inactive_webhooks == []
+
+
+def test_given_an_inactive_api_webhook_when_reconciled_then_it_is_reported() -> None:
+    _sim, _webhooks, client = _setup()
+    hook = client.create_account_webhook("https://hooks.example.invalid/x", ["sync_end"], active=False)
+    report = Reconciler(fivetran=client, history=History(), handle=lambda e: None).run()
+    assert report.inactive_webhooks == [hook.id]

@@ -6,7 +6,8 @@ every `sync_end` the webhook path saw) is fed to the same use case as a webhook,
 would have sent: same connection, sync id, `created` (the sync's end, in the webhook's millisecond form) and
 status, so the same event key. A webhook that arrives later is then a redelivery to the idempotency layer, not
 a second incident. A connection Fivetran marks `delayed` with no failure on record is reported (there is no
-event to feed: it is logged and counted, so an alarm can page on it).
+event to feed: it is logged and counted, so an alarm can page on it), and so is every account or group webhook
+that is not active (Fivetran disables one after 24 h of failed deliveries).
 
 What cannot be known from the API is said so: the history's status FAILURE does not say FAILURE_WITH_TASK; the
 connection's open tasks do (Fivetran sets them with the task failure), so a failure on a connection with a task
@@ -39,11 +40,12 @@ class ReconcileReport:
     syncs_read: int = 0
     fed: list[dict[str, Any]] = field(default_factory=list)  # {connection_id, sync_id, status, action}
     delayed: list[str] = field(default_factory=list)
+    inactive_webhooks: list[str] = field(default_factory=list)  # Fivetran disables one after 24 h of failures
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"connections": self.connections, "syncs_read": self.syncs_read, "fed": self.fed,
-                "delayed": self.delayed, "errors": self.errors}
+                "delayed": self.delayed, "inactive_webhooks": self.inactive_webhooks, "errors": self.errors}
 
 
 @dataclass
@@ -55,6 +57,10 @@ class Reconciler:
 
     def run(self) -> ReconcileReport:
         report = ReconcileReport()
+        try:  # a webhook Fivetran disabled is why failures go unreported: say so (re-enabling is a human's call)
+            report.inactive_webhooks = [w.id for w in self.fivetran.list_webhooks() if w.active is False]
+        except Exception as exc:
+            report.errors.append(f"webhooks: {type(exc).__name__}")
         for connection in self.fivetran.iter_connections():
             report.connections += 1
             try:
