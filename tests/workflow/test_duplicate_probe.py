@@ -32,6 +32,7 @@ def test_given_a_duplicate_row_error_naming_no_table_when_the_destination_is_pro
     shown = json.loads(harness.http("approve", "GET", f"/approvals/{approval_id}", headers=AUTH)["body"])
     lines = "\n".join(shown["planned_actions"])
     assert "duplicate_rows=4" in lines and '"postgres_prod_public"."orders"' in lines  # the probed script, previewed
+    assert "UNRESOLVED" not in lines and shown["unresolved_steps"] == []
     decided = harness.http("approve", "POST", f"/approvals/{approval_id}/decision", headers=AUTH,
                            body=json.dumps({"decision": "approve"}))
     assert decided["statusCode"] == 200

@@ -18,7 +18,7 @@ from fivetran_recovery.approvals.auth import ApproverDirectory, AuthError, verif
 from fivetran_recovery.approvals.store import ApprovalConflict, ApprovalStore
 from fivetran_recovery.config import RecoveryConfig, SecretMissing, SecretSource, field
 from fivetran_recovery.notifiers.base import Notice
-from fivetran_recovery.recovery_sql.execution import plan_steps, preview_lines
+from fivetran_recovery.recovery_sql.execution import plan_steps, preview_lines, resolved_by_begin
 from fivetran_recovery.settings import Settings
 
 if TYPE_CHECKING:
@@ -66,6 +66,16 @@ def _error(http_status: int, message: str, **extra: Any) -> Response:
     return http_status, {"error": message, **extra}
 
 
+def planned_lines(workflow: dict[str, Any]) -> list[str]:
+    """The plan's dry-run lines, with the steps remediate's begin completed described as they will run."""
+    from fivetran_recovery.models.workflow import PlanStep
+    from fivetran_recovery.policy.dry_run import describe
+
+    resolved = resolved_by_begin(workflow)
+    return [describe(PlanStep.model_validate(resolved[str(i)])) if str(i) in resolved else line
+            for i, line in enumerate(workflow["dry_run"])]
+
+
 @dataclass(kw_only=True)
 class ApprovalService:
     """Its collaborators are given by the composition root (`composition/approve.py`, and `composition/notify.py`
@@ -101,7 +111,7 @@ class ApprovalService:
             title=f"Approval needed: {workflow['playbook']['title']}",
             summary=workflow["rca"]["summary"],
             rca=workflow["rca"],
-            planned_actions=list(workflow["dry_run"]) + preview_lines(workflow),  # SQL preview beside the SQL
+            planned_actions=planned_lines(workflow) + preview_lines(workflow),  # SQL preview beside the SQL
             reasons=reasons,
         )
         record = self.approvals.create(

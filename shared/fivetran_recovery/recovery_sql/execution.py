@@ -114,3 +114,4 @@ def plan_steps(workflow: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The plan's steps with those begin completed in place (what the approval shows and counts)."""
     resolved = resolved_by_begin(workflow)
     return [resolved.get(str(s["index"]), s) for s in workflow["plan"]["steps"]]
+
