@@ -202,3 +202,80 @@ def test_given_non_ascii_slack_signature_or_timestamp_then_401_not_500(approvals
     status, answer = call(harness, "POST", "/slack/interactions", headers, body)
     assert status == 401 and "error" in answer
     assert sfn.calls == []
+
+
+# -- change control: teams, two approvers, checked resolutions (issue 12) ------------------------------------
+ANA, BOB = "ana-token-0123456789abcdef", "bob-token-0123456789abcdef"
+
+
+class TeamSecrets:
+    """The approver secret with teams: ana approves for finance-data, bob for data-platform, root is an admin."""
+
+    def __init__(self, inner, approver_secret_id: str) -> None:
+        self.inner, self.approver_secret_id = inner, approver_secret_id
+
+    def get(self, secret_id: str):
+        if secret_id != self.approver_secret_id:
+            return self.inner.get(secret_id)
+        digest = lambda token: hashlib.sha256(token.encode()).hexdigest()  # noqa: E731
+        return {"approvers": {"ana": digest(ANA), "bob": digest(BOB), "root": digest(LOCAL_APPROVER_TOKEN)},
+                "slack_user_ids": ["U0LOCALAPPROVER"], "teams": {"ana": ["finance-data"], "bob": ["data-platform"]},
+                "admins": ["root"]}
+
+
+@pytest.fixture
+def scoped(harness):
+    sfn = RecordingSfn()
+    harness.adapters.override(sfn=sfn, secrets=TeamSecrets(harness.adapters.secrets,
+                                                           harness.adapters.config.approver_secret_id))
+
+    def create(*, team="data-platform", risk="low", critical=False, affected=(), unresolved=None):
+        policy = {"team": team, "risk": risk, "critical": critical, "two_person": risk == "high" and critical,
+                  "affected_tables": list(affected)}
+        return harness.adapters.approvals.create(
+            incident_id="inc-9", connection_id="lunar_pebble", task_token="tok", timeout_seconds=600,
+            playbook_id="schema_change_breaking", planned_actions=[], rca={}, reasons=[],
+            unresolved_steps=unresolved, policy=policy)["approval_id"]
+
+    return harness, sfn, create
+
+
+def test_given_an_approver_of_another_team_then_403_with_the_reason_and_an_admin_may(scoped) -> None:
+    harness, sfn, create = scoped
+    approval_id = create(team="data-platform")
+    status, body = decide(harness, approval_id, {"authorization": f"Bearer {ANA}"})
+    assert status == 403 and "ana approves for finance-data" in body["error"] and "data-platform" in body["error"]
+    assert sfn.calls == []
+    assert decide(harness, approval_id, {"authorization": f"Bearer {LOCAL_APPROVER_TOKEN}"})[0] == 200  # admin
+
+
+def test_given_high_risk_on_a_critical_connection_then_two_different_approvers(scoped) -> None:
+    harness, sfn, create = scoped
+    approval_id = create(team="data-platform", risk="high", critical=True)
+    first = decide(harness, approval_id, {"authorization": f"Bearer {BOB}"})
+    assert first[0] == 202 and "second, different approver" in first[1]["waiting_for"] and sfn.calls == []
+    again = decide(harness, approval_id, {"authorization": f"Bearer {BOB}"})
+    assert again[0] == 409 and "bob already approved" in again[1]["error"] and sfn.calls == []
+    second = decide(harness, approval_id, {"authorization": f"Bearer {LOCAL_APPROVER_TOKEN}"})
+    assert second[0] == 200 and second[1]["decided_by"] == "bob + root" and sfn.calls[0][0] == "success"
+
+
+def test_given_resolve_columns_outside_the_schema_or_the_plan_then_refused_with_the_reason(scoped) -> None:
+    harness, sfn, create = scoped
+    schema = harness.sim.schema_config("lunar_pebble")
+    schema_name = next(iter(schema["schemas"]))
+    table = next(iter(schema["schemas"][schema_name]["tables"]))
+    column = next(iter(schema["schemas"][schema_name]["tables"][table]["columns"]))
+    approval_id = create(affected=[f"{schema_name}.{table}"], unresolved=[2])
+    root = {"authorization": f"Bearer {LOCAL_APPROVER_TOKEN}"}
+
+    def resolve(ref: str, columns: list[str]) -> tuple[int, dict]:
+        body = json.dumps({"decision": "approve", "resolve": {"exclude_columns": {ref: columns}}})
+        return call(harness, "POST", f"/approvals/{approval_id}/decision", root, body)
+
+    status, body = resolve("public.t", ["c"])  # the issue's example: an object the connection does not have
+    assert status == 400 and "public.t is not a table of this connection's schema" in body["error"]
+    status, body = resolve(f"{schema_name}.{table}", ["no_such_column"])
+    assert status == 400 and "no_such_column not in" in body["error"]
+    assert sfn.calls == []
+    assert resolve(f"{schema_name}.{table}", [column])[0] == 200

@@ -22,17 +22,40 @@ class AuthError(Exception):
 
 
 class ApproverDirectory:
-    def __init__(self, approvers: Mapping[str, str], slack_user_ids: list[str] | tuple[str, ...] = ()):
+    """Approvers (name -> token digest), Slack user ids allowed to click, and the teams each belongs to.
+
+    `teams` maps an approver name (or `slack:<user id>`) to the owners.yaml teams whose connections it may decide;
+    `admins` may decide any. With no `teams` at all (an older secret) every approver decides for every team."""
+
+    def __init__(self, approvers: Mapping[str, str], slack_user_ids: list[str] | tuple[str, ...] = (), *,
+                 teams: Mapping[str, list[str]] | None = None, admins: list[str] | tuple[str, ...] = ()):
         self._approvers = {name: digest.lower() for name, digest in approvers.items() if isinstance(digest, str)}
         self._slack = frozenset(slack_user_ids)
+        self._teams = {name: frozenset(map(str, t)) for name, t in (teams or {}).items()} if teams else None
+        self._admins = frozenset(admins)
 
     @classmethod
     def from_secret(cls, document: Mapping[str, Any]) -> ApproverDirectory:
         approvers = document.get("approvers") or {}
         slack = document.get("slack_user_ids") or []
+        teams = document.get("teams")
+        admins = document.get("admins") or []
         if not isinstance(approvers, Mapping) or not isinstance(slack, list):
             raise ValueError("approver secret must hold approvers (object) and slack_user_ids (list)")
-        return cls(approvers, [str(s) for s in slack])
+        if (teams is not None and not isinstance(teams, Mapping)) or not isinstance(admins, list):
+            raise ValueError("approver secret: teams must be an object of lists, admins a list")
+        return cls(approvers, [str(s) for s in slack], teams=teams, admins=[str(a) for a in admins])
+
+    def may_decide_for(self, approver: str, team: str | None) -> str | None:
+        """Why `approver` may not decide for `team` (None when allowed)."""
+        key = approver.split(" (", 1)[0]  # "slack:U1 (ana)" -> "slack:U1"
+        if self._teams is None or key in self._admins:
+            return None
+        mine = self._teams.get(key, frozenset())
+        if team in mine:
+            return None
+        return (f"{key} approves for {', '.join(sorted(mine)) or 'no team'}; this connection belongs to "
+                f"{team or 'no team'} (ask one of its approvers or an admin)")
 
     def authenticate_bearer(self, authorization: str | None) -> str:
         """The approver's name for `Authorization: Bearer <token>`, else AuthError(401)."""

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from fivetran_recovery.approvals.auth import ApproverDirectory, AuthError, verify_slack_request
+from fivetran_recovery.approvals.scope import approval_policy, resolution_problem, schema_columns
 from fivetran_recovery.approvals.store import ApprovalConflict, ApprovalStore
 from fivetran_recovery.config import RecoveryConfig, SecretMissing, SecretSource, field
 from fivetran_recovery.notifiers.base import Notice
@@ -62,6 +63,12 @@ class DecisionBody(BaseModel):
     resolve: Resolution | None = None
 
 
+def _both(current: dict[str, Any], approver: str, decision: str) -> str:
+    """Under the two-person rule the decision is recorded as taken by both approvers."""
+    first = current.get("first_approver")
+    return f"{first} + {approver}" if decision == "approved" and first and first != approver else approver
+
+
 def _error(http_status: int, message: str, **extra: Any) -> Response:
     return http_status, {"error": message, **extra}
 
@@ -90,6 +97,8 @@ class ApprovalService:
     secrets: SecretSource
     sfn: Any
     clock: Callable[[], datetime]
+    team_of: Callable[[dict[str, Any]], str | None] = lambda workflow: None  # owners.yaml team of the connection
+    schema_of: Callable[[str], dict[str, Any] | None] | None = None  # the connection's schema config, for resolve
 
     # -- request (notify function) --------------------------------------------------------------------------
     def request(self, workflow: dict[str, Any], task_token: str) -> dict[str, Any]:
@@ -124,6 +133,7 @@ class ApprovalService:
             rca=workflow["rca"],
             reasons=notice.reasons,
             unresolved_steps=[step["index"] for step in unresolved],
+            policy=approval_policy(workflow, self.team_of(workflow)),
         )
         self.records.add_approval(workflow["incident_id"], record["approval_id"])
         notice.approval_id = record["approval_id"]
@@ -199,6 +209,10 @@ class ApprovalService:
             return _error(400, "resolve is only for approving a plan with unresolved steps")
         if decision == "approved" and current.get("unresolved_steps") and resolution is None:
             return _error(400, "this plan has steps that need input: give the columns to exclude (resolve)")
+        refusal = self._scope_refusal(current, approver, decision, resolution)
+        if refusal is not None:
+            return refusal
+        approver = _both(current, approver, decision)
         return self._apply(
             approval_id, decision, approver=approver, source=source, comment=parsed.comment, resolution=resolution
         )
@@ -235,7 +249,42 @@ class ApprovalService:
         current = self.approvals.get(approval_id)
         if decision == "approved" and current and current.get("unresolved_steps"):
             return _error(409, "this plan has steps that need input: approve it through the approval API with resolve")
+        refusal = self._scope_refusal(current, approver, decision, None) if current else None
+        if refusal is not None:
+            return refusal
+        approver = _both(current or {}, approver, decision)
         return self._apply(approval_id, decision, approver=approver, source="slack", comment="")
+
+    def _scope_refusal(self, current: dict[str, Any], approver: str, decision: str,
+                       resolution: dict[str, Any] | None) -> Response | None:
+        """Team scope, resolve values, and the two-person rule; each refusal says why (None: go ahead)."""
+        policy = current.get("policy") or {}
+        why = self._directory().may_decide_for(approver, policy.get("team"))
+        if why:
+            return _error(403, why)
+        if resolution is not None:
+            known = None
+            if self.schema_of is not None:
+                config = self.schema_of(current["connection_id"])
+                known = schema_columns(config) if config is not None else None
+            problem = resolution_problem(resolution, policy, known)
+            if problem:
+                return _error(400, f"resolve refused: {problem}")
+        if decision != "approved" or not policy.get("two_person"):
+            return None
+        first = current.get("first_approver")
+        if first is None:
+            if not self.approvals.add_first_approval(current["approval_id"], approver):
+                return _error(409, "another approver was first at the same moment; try again")
+            self.audit.append(chain_id=current["connection_id"], incident_id=current["incident_id"],
+                              kind="approval_first", actor=approver,
+                              detail={"approval_id": current["approval_id"], "needs": "a second, different approver"})
+            return 202, {"approval_id": current["approval_id"], "status": "pending", "first_approver": approver,
+                         "waiting_for": "a second, different approver (high-risk plan on a critical connection)"}
+        if first == approver:
+            return _error(409, f"{approver} already approved: a high-risk plan on a critical connection needs a "
+                               "second, different approver")
+        return None
 
     def _apply(
         self,

@@ -64,7 +64,9 @@ class ApprovalStore:
         rca: dict[str, Any],
         reasons: list[str],
         unresolved_steps: list[int] | None = None,
+        policy: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        """`policy`: what decides who may approve (owning team, risk, criticality, affected objects)."""
         now = self._clock()
         expires = now + timedelta(seconds=timeout_seconds)
         approval_id = f"apr-{uuid.uuid4().hex}"
@@ -85,6 +87,7 @@ class ApprovalStore:
             "reasons": reasons,
             "refs_json": "{}",
             "unresolved_steps": list(unresolved_steps or []),
+            "policy_json": json.dumps(policy or {}, sort_keys=True),
         }
         self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(approval_id)")
         return self._public(item)
@@ -100,6 +103,8 @@ class ApprovalStore:
         view["reasons"] = list(item.get("reasons") or [])
         view["unresolved_steps"] = [int(i) for i in item.get("unresolved_steps") or []]
         view["resolution"] = json.loads(item["resolution_json"]) if item.get("resolution_json") else None
+        view["policy"] = json.loads(item.get("policy_json") or "{}")
+        view["first_approver"] = item.get("first_approver")
         return view
 
     def get(self, approval_id: str) -> dict[str, Any] | None:
@@ -164,6 +169,22 @@ class ApprovalStore:
             raise ApprovalConflict(f"the approval was already {current['status']}", current) from None
         item = answer["Attributes"]
         return self._public(item), str(item.get(TOKEN_FIELD, ""))
+
+    def add_first_approval(self, approval_id: str, approver: str) -> bool:
+        """Two-person rule: note the first approver of a pending approval (False when one is noted already)."""
+        try:
+            self._table.update_item(
+                Key={"approval_id": approval_id},
+                UpdateExpression="SET first_approver = :by",
+                ConditionExpression="#s = :pending AND attribute_not_exists(first_approver)",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":by": approver, ":pending": "pending"},
+            )
+            return True
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
 
     def mark_delivered(self, approval_id: str, delivery: str) -> None:
         """After SendTask*: drop the token and note whether the workflow received the decision."""

@@ -19,7 +19,32 @@ def approval_service(adapters: Adapters) -> ApprovalService:
         secrets=adapters.secrets,
         sfn=adapters.sfn,
         clock=adapters.clock,
+        team_of=lambda workflow: _team_of(workflow),
+        schema_of=lambda connection_id: _schema_of(adapters, connection_id),
     )
+
+
+def _team_of(workflow: dict) -> str | None:
+    """The owners.yaml team of the workflow's connection (routed as alerts are)."""
+    from fivetran_recovery.config import resolve_config_dir
+    from fivetran_recovery.triage.routing import Routing
+
+    event = workflow.get("event") or {}
+    route = Routing.load(resolve_config_dir() / "owners.yaml").resolve(
+        connection_id=workflow["connection_id"], destination_group_id=event.get("destination_group_id"),
+        connector_type=event.get("connector_type"))
+    return route.owner
+
+
+def _schema_of(adapters: Adapters, connection_id: str) -> dict | None:
+    from fivetran_recovery.fivetran import FivetranError
+
+    try:
+        read = getattr(adapters.fivetran, "full_schema_config", None) or adapters.fivetran.get_schema_config
+        config = read(connection_id)
+    except FivetranError:
+        return None
+    return config.model_dump(mode="json") if hasattr(config, "model_dump") else dict(config)
 
 
 def console_service(adapters: Adapters):
