@@ -262,7 +262,7 @@ def test_given_high_risk_on_a_critical_connection_then_two_different_approvers(s
 
 def test_given_resolve_columns_outside_the_schema_or_the_plan_then_refused_with_the_reason(scoped) -> None:
     harness, sfn, create = scoped
-    schema = harness.sim.schema_config("lunar_pebble")
+    schema = harness.adapters.fivetran.full_schema_config("lunar_pebble").model_dump(mode="json")
     schema_name = next(iter(schema["schemas"]))
     table = next(iter(schema["schemas"][schema_name]["tables"]))
     column = next(iter(schema["schemas"][schema_name]["tables"][table]["columns"]))
