@@ -61,12 +61,22 @@ class Meter:
         self.on = False
 
     def install(self) -> None:
-        import boto3
+        """Wrap every botocore client's API call (moto resets boto3's default session, so no session hook)."""
+        from botocore.client import BaseClient
 
-        boto3.setup_default_session()
-        events = boto3.DEFAULT_SESSION.events
-        events.register("before-parameter-build", self._before)
-        events.register("after-call", self._after)
+        real = BaseClient._make_api_call
+        meter = self
+
+        def counted(client: Any, operation: str, params: dict[str, Any]) -> Any:
+            if not meter.on or not meter._ours():
+                return real(client, operation, params)
+            service = client.meta.service_model.service_name
+            meter._before(service, operation, params)
+            parsed = real(client, operation, params)
+            meter._after(service, operation, parsed)
+            return parsed
+
+        BaseClient._make_api_call = counted
 
     @staticmethod
     def _ours() -> bool:
@@ -78,25 +88,20 @@ class Meter:
             frame = frame.f_back
         return False
 
-    def _before(self, params: dict[str, Any], model: Any, **_: Any) -> None:
-        if not self.on or not self._ours():
-            return
-        service = model.service_model.service_name
+    def _before(self, service: str, operation: str, params: dict[str, Any]) -> None:
         with self.lock:
-            self.requests[f"{service}.{model.name}"] += 1
+            self.requests[f"{service}.{operation}"] += 1
             if service != "dynamodb":
                 return
-            if model.name == "TransactWriteItems":
+            if operation == "TransactWriteItems":
                 for item in params.get("TransactItems", []):
                     body = next(iter(item.values()))
                     self.wru += 2 * max(1, math.ceil(_size(body.get("Item") or body.get("Key")) / 1024))
-            elif model.name in ("PutItem", "UpdateItem", "DeleteItem"):
+            elif operation in ("PutItem", "UpdateItem", "DeleteItem"):
                 self.wru += max(1, math.ceil(_size(params.get("Item") or params.get("Key")) / 1024))
 
-    def _after(self, parsed: dict[str, Any], model: Any, **_: Any) -> None:
-        if not self.on or model.service_model.service_name != "dynamodb" or not self._ours():
-            return
-        if model.name in ("GetItem", "Query", "Scan"):
+    def _after(self, service: str, operation: str, parsed: dict[str, Any]) -> None:
+        if service == "dynamodb" and operation in ("GetItem", "Query", "Scan"):
             items = [parsed["Item"]] if parsed.get("Item") else parsed.get("Items", [])
             with self.lock:
                 self.rru += max(1, math.ceil(sum(_size(i) for i in items) / 4096))
@@ -157,7 +162,8 @@ def _price_drill(name: str, stack: Any, meter: Meter, durations: list[tuple[str,
                       if h["type"].endswith("StateEntered"))
     webhooks = sum(1 for d in stack.simulator.deliveries if d.ok)
     diagnose_batches = sum(1 for n, _ in durations if n == "diagnose")
-    llm = sum(_costs(r.get("detail")) for r in steps.audit_records(stack) if r.get("kind") == "diagnosis")
+    llm = sum(_costs(r.get("detail_json") or r.get("detail")) for r in steps.audit_records(stack)
+              if r.get("kind") == "diagnosis")
     per_op = dict(meter.requests)
     sqs = sum(v for k, v in per_op.items() if k.startswith("sqs.")) + 2 * diagnose_batches
     lines = {
@@ -182,6 +188,11 @@ def _price_drill(name: str, stack: Any, meter: Meter, durations: list[tuple[str,
 
 
 def _costs(detail: Any) -> float:
+    if isinstance(detail, str) and detail.startswith("{"):  # the table keeps a record's detail as JSON text
+        try:
+            detail = json.loads(detail)
+        except ValueError:
+            return 0.0
     if isinstance(detail, dict):
         return float(detail.get("cost_usd") or 0) + sum(_costs(v) for k, v in detail.items() if k != "cost_usd")
     if isinstance(detail, list):

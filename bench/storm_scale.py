@@ -254,10 +254,8 @@ def _outcome(incidents: Any, backend: str) -> dict[str, Any]:
 def _every(incidents: Any, backend: str) -> list[Any]:
     if backend == "memory":
         return incidents.all()
-    from fivetran_recovery.stores.dynamodb_incidents import query_all  # noqa: F401 (same table)
-
     client = incidents._client
-    items = client.scan(TableName="incidents")["Items"]
+    items = [i for page in client.get_paginator("scan").paginate(TableName="incidents") for i in page["Items"]]
     ids = [i["pk"]["S"][4:] for i in items if i["pk"]["S"].startswith("INC#") and i["sk"]["S"] == "META"]
     return [incidents.get(i) for i in ids]
 
