@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import random
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -49,7 +50,7 @@ _SER = TypeSerializer()
 _DESER = TypeDeserializer()
 CLOSED_TTL_DAYS = 180
 DIGEST_TTL_DAYS = 90
-MAX_UPDATE_ATTEMPTS = 8
+MAX_UPDATE_ATTEMPTS = 12
 
 
 def to_item(values: dict[str, Any]) -> dict[str, Any]:
@@ -218,7 +219,8 @@ class DynamoIncidentStore:
             except ClientError as error:
                 if not _is_conditional_failure(error):
                     raise StoreError(f"could not update incident {incident_id}: {error}") from None
-                time.sleep(min(0.01 * 2**attempt, 0.2))
+                # full jitter: writers that lost the same race must not all retry in lockstep
+                time.sleep(random.uniform(0, min(0.01 * 2**attempt, 0.2)))
         raise ConcurrentUpdateError(f"incident {incident_id} kept changing; gave up after {MAX_UPDATE_ATTEMPTS} tries")
 
     def _transition(self, before: Incident, after: Incident) -> list[dict[str, Any]]:
