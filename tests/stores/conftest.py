@@ -65,7 +65,9 @@ def stores(request: pytest.FixtureRequest) -> Iterator[StoreSet]:
             clock,
         )
         return
-    with mock_aws():
+    from local.lambda_runtime import serialized_moto
+
+    with mock_aws(), serialized_moto():  # moto's backends are not thread-safe; a real endpoint is
         client = boto3.client("dynamodb", region_name="us-east-1")
         _create_tables(client)
         yield StoreSet(

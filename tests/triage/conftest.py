@@ -67,7 +67,11 @@ class TriageRig:
 
 @pytest.fixture
 def dynamodb_client() -> Iterator[Any]:
-    with mock_aws():
+    from local.lambda_runtime import serialized_moto
+
+    # moto's backends are not thread-safe (a transaction deep-copies a table another thread is changing): the
+    # concurrency tests exercise our conditional writes, so moto answers one request at a time, like a real endpoint.
+    with mock_aws(), serialized_moto():
         client = boto3.client("dynamodb", region_name="us-east-1")
         moto_tables(client, {"IncidentsTable": "incidents", "ConnectionHistoryTable": "history"})
         yield client
