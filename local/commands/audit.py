@@ -105,8 +105,15 @@ def _table_log(args: Any) -> Any:
 
     if not args.table:
         raise ValueError("give --table (or set AUDIT_TABLE), or --file")
+    from fivetran_recovery.audit.seal import KmsMac, S3Anchors
+
     resource = boto3.resource("dynamodb", endpoint_url=args.endpoint_url, region_name=args.region)
-    return AuditLog(resource.Table(args.table))
+    key, bucket = os.environ.get("AUDIT_KEY_ID"), os.environ.get("AUDIT_ANCHOR_BUCKET")
+    return AuditLog(  # signatures (kms:VerifyMac) and anchors checked when the key / bucket are named
+        resource.Table(args.table),
+        signer=KmsMac(lambda: boto3.client("kms", region_name=args.region), key) if key else None,
+        anchors=S3Anchors(lambda: boto3.client("s3", region_name=args.region), bucket) if bucket else None,
+    )
 
 
 def _checks(args: Any) -> list[Any]:

@@ -35,6 +35,9 @@ class Settings(BaseModel):
     history_table: str = Field("fivetran-recovery-history", alias="HISTORY_TABLE")
     approvals_table: str = Field("fivetran-recovery-approvals", alias="APPROVALS_TABLE")
     audit_table: str = Field("fivetran-recovery-audit", alias="AUDIT_TABLE")
+    # KMS HMAC key that signs audit records and the Object Lock bucket holding chain heads; empty: not used.
+    audit_key_id: str = Field("", alias="AUDIT_KEY_ID")
+    audit_anchor_bucket: str = Field("", alias="AUDIT_ANCHOR_BUCKET")
     idempotency_table: str = Field("fivetran-recovery-idempotency", alias="IDEMPOTENCY_TABLE")
     events_queue_url: str = Field("", alias="EVENTS_QUEUE_URL")
     state_machine_arn: str = Field("", alias="STATE_MACHINE_ARN")

@@ -28,9 +28,10 @@ class AuditRecord(BaseModel):
     detail: dict[str, Any] = Field(default_factory=dict)
     prev_hash: str
     hash: str = ""
+    signature: str = Field("", description="KMS HMAC of `hash` (base64); empty when the trail is not signed")
 
     def hashed_content(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude={"hash"})
+        return self.model_dump(mode="json", exclude={"hash", "signature"})
 
     def compute_hash(self) -> str:
         payload = self.prev_hash + canonical_json(self.hashed_content())

@@ -75,9 +75,21 @@ class Adapters:
 
     @property
     def audit(self) -> Any:
-        from fivetran_recovery.audit import AuditLog
+        return self._get("audit", self._build_audit)
 
-        return self._get("audit", lambda: AuditLog(self.table(self.settings.audit_table), clock=self.clock))
+    def _build_audit(self) -> Any:
+        import boto3
+
+        from fivetran_recovery.audit import AuditLog
+        from fivetran_recovery.audit.seal import KmsMac, S3Anchors
+
+        key, bucket = self.settings.audit_key_id, self.settings.audit_anchor_bucket
+        return AuditLog(
+            self.table(self.settings.audit_table),
+            clock=self.clock,
+            signer=KmsMac(lambda: boto3.client("kms"), key) if key else None,
+            anchors=S3Anchors(lambda: boto3.client("s3"), bucket) if bucket else None,
+        )
 
     @property
     def approvals(self) -> Any:
