@@ -1,5 +1,9 @@
 """A loopback fake of the Anthropic Messages API (`POST /v1/messages`) for tests and the local stack.
 
+It also answers Claude on Amazon Bedrock's route, `POST /model/{model}/invoke` (the model in the path, the body
+carrying `anthropic_version` instead of `model`), so `anthropic.AnthropicBedrock(base_url=fake.base_url)` works;
+the SigV4 `authorization` header of each Bedrock request is kept in `bedrock_auth` (to check it was signed).
+
 The real `anthropic` client is pointed at it with `base_url`. Each request takes the next scripted behaviour
 (or the default one): a real-shaped `tool_use` answer, an answer that echoes the classifier's hypothesis,
 malformed answers, a 529 overload, or a hang that outlasts the client's timeout. Every request body is recorded
@@ -16,6 +20,7 @@ import contextlib
 import json
 import re
 import threading
+import urllib.parse
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
@@ -77,6 +82,7 @@ class FakeAnthropic:
     def __init__(self, default: Behaviour | None = None, host: str = "127.0.0.1", port: int = 0):
         self.default = default or Behaviour.echo_baseline()
         self.requests: list[dict[str, Any]] = []
+        self.bedrock_auth: list[str] = []
         self._script: deque[Behaviour] = deque()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -153,7 +159,9 @@ class FakeAnthropic:
                 pass
 
             def do_POST(self) -> None:
-                if self.path.split("?")[0] != "/v1/messages":
+                path = urllib.parse.unquote(self.path.split("?")[0])
+                bedrock = _BEDROCK_INVOKE.fullmatch(path)
+                if path != "/v1/messages" and not bedrock:
                     self._send(
                         404,
                         {},
@@ -168,8 +176,12 @@ class FakeAnthropic:
                 except ValueError:
                     self._send(400, {}, b'{"type":"error","error":{"type":"invalid_request_error","message":"json"}}')
                     return
+                if bedrock:  # record it as the Messages API body it stands for
+                    body = {"model": bedrock.group(1), **body}
                 with fake._lock:
                     fake.requests.append(body)
+                    if bedrock:
+                        fake.bedrock_auth.append(self.headers.get("authorization", ""))
                 status, headers, payload = fake.respond(body, fake.next_behaviour())
                 # The client may have given up already (the hang scenario): that is expected.
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
@@ -209,6 +221,7 @@ def _message(body: dict[str, Any], content: list[dict[str, Any]], stop: str, usa
     }
 
 
+_BEDROCK_INVOKE = re.compile(r"/model/([^/]+)/invoke")
 _HYPOTHESIS = re.compile(r"\{[^{}]*\"category\"[^{}]*\}")
 _PIECE = re.compile(r'<piece id="(E\d+)"')
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -57,6 +57,13 @@ class Settings(BaseModel):
     fivetran_timeout_scale: float = Field(1.0, alias="FIVETRAN_TIMEOUT_SCALE", gt=0, le=1)
     anthropic_model: str = Field("claude-sonnet-4-6", alias="ANTHROPIC_MODEL")
     anthropic_base_url: str | None = Field(None, alias="ANTHROPIC_BASE_URL")
+    # anthropic: the Anthropic API with the key in ANTHROPIC_SECRET_ID; bedrock: Claude on Amazon Bedrock in this
+    # account and region, signed with the function's role (ANTHROPIC_MODEL is then a Bedrock model id). Either way
+    # LLM_BASE_URL (template LlmBaseUrl; empty = unset) or ANTHROPIC_BASE_URL may point at a corporate proxy or a
+    # VPC endpoint.
+    llm_provider: Literal["anthropic", "bedrock"] = Field("anthropic", alias="LLM_PROVIDER")
+    llm_base_url: str = Field("", alias="LLM_BASE_URL")
+    aws_region: str | None = Field(None, alias="AWS_REGION")
     llm_enabled: bool = Field(True, alias="LLM_ENABLED")
     max_webhook_bytes: int = Field(256 * 1024, alias="MAX_WEBHOOK_BYTES", gt=0)
     # an event's `created` must lie within [now - max age, now + max future]: Fivetran retries a delivery for up to

@@ -61,3 +61,16 @@ def test_diagnose_may_describe_its_own_executions_only() -> None:
     diagnose = grants(load_template())["DiagnoseFunction"]
     describe = [g for g in diagnose if "states:DescribeExecution" in g]
     assert len(describe) == 1 and "execution:${RecoveryStateMachine.Name}:*" in describe[0]
+
+
+def test_only_diagnose_may_invoke_bedrock_and_only_the_chosen_model_when_bedrock_is_chosen() -> None:
+    template = load_template()
+    holders = {fn for fn, rows in grants(template).items() if any("bedrock:" in row for row in rows)}
+    assert holders == {"DiagnoseFunction"}
+    bedrock = [p for p in template["Resources"]["DiagnoseFunction"]["Properties"]["Policies"]
+               if isinstance(p, dict) and "Fn::If" in p and p["Fn::If"][0] == "UseBedrock"]
+    assert len(bedrock) == 1
+    statement = bedrock[0]["Fn::If"][1]["Statement"][0]
+    assert statement["Action"] == ["bedrock:InvokeModel"]
+    assert statement["Resource"]["Fn::Sub"].endswith("::foundation-model/${BedrockModelId}")
+    assert template["Conditions"]["UseBedrock"] == {"Fn::Equals": [{"Ref": "LlmProvider"}, "bedrock"]}

@@ -36,13 +36,18 @@ class LlmProvider:
         from fivetran_recovery.config import SecretMissing, field
         from fivetran_recovery.rca import LlmAnalyzer
 
+        if settings.llm_provider == "bedrock":  # the role's credentials sign; no key to read
+            self._llm = LlmAnalyzer(provider="bedrock", aws_region=settings.aws_region, model=settings.anthropic_model,
+                                    base_url=settings.llm_base_url or settings.anthropic_base_url)
+            self._built = True
+            return self._llm
         try:
             key = str(field(self._adapters.secrets, settings.anthropic_secret_id, "api_key"))
         except SecretMissing as exc:
             logger.warning("LLM unavailable, the rules answer alone", extra={"reason": str(exc)})
             return None
         self._llm = LlmAnalyzer(api_key=SecretStr(key), model=settings.anthropic_model,
-                                base_url=settings.anthropic_base_url)
+                                base_url=settings.llm_base_url or settings.anthropic_base_url)
         self._built = True
         return self._llm
 

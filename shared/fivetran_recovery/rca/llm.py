@@ -110,7 +110,8 @@ class LlmOutputError(ValueError):
 
 
 def price(model: str, usage: LlmUsage) -> float:
-    rates = next((r for prefix, r in PRICING.items() if model.startswith(prefix)), DEFAULT_PRICE)
+    name = model.split("anthropic.")[-1]  # Bedrock ids: [us.|eu.|global.]anthropic.claude-...
+    rates = next((r for prefix, r in PRICING.items() if name.startswith(prefix)), DEFAULT_PRICE)
     cost = (
         usage.input_tokens * rates[0]
         + usage.output_tokens * rates[1]
@@ -271,10 +272,21 @@ def _usage_of(message: Any, model: str) -> LlmUsage:
     return usage.model_copy(update={"cost_usd": price(model, usage)})
 
 
-def _default_client_factory(**kwargs: Any) -> Any:
+Provider = Literal["anthropic", "bedrock"]
+
+
+def _anthropic_client(**kwargs: Any) -> Any:
     import anthropic  # lazy: importing the SDK costs seconds on a cold start
 
     return anthropic.Anthropic(**kwargs)
+
+
+def _bedrock_client(**kwargs: Any) -> Any:
+    """Claude on Amazon Bedrock: the same Messages API, SigV4-signed with the function's own AWS credentials
+    (botocore's chain), so prompts stay inside the account and region; no API key."""
+    from anthropic import AnthropicBedrock  # lazy, as above
+
+    return AnthropicBedrock(**kwargs)
 
 
 class LlmAnalyzer:
@@ -283,18 +295,30 @@ class LlmAnalyzer:
     def __init__(
         self,
         *,
-        api_key: SecretStr,
+        api_key: SecretStr | None = None,
         model: str,
         base_url: str | None = None,
+        provider: Provider = "anthropic",
+        aws_region: str | None = None,
         timeout: float = 20.0,
         max_retries: int = 2,
         client_factory: Callable[..., Any] | None = None,
         max_tokens: int = DEFAULT_MAX_TOKENS,
     ):
-        if not isinstance(api_key, SecretStr):
-            raise TypeError("api_key must be a pydantic SecretStr")
-        if not api_key.get_secret_value():
-            raise ValueError("api_key is empty")
+        if provider == "anthropic":
+            if not isinstance(api_key, SecretStr):
+                raise TypeError("api_key must be a pydantic SecretStr")
+            if not api_key.get_secret_value():
+                raise ValueError("api_key is empty")
+        elif provider == "bedrock":
+            if api_key is not None:
+                raise ValueError("bedrock signs with AWS credentials: no api_key")
+            if not aws_region:
+                raise ValueError("bedrock needs aws_region")
+        else:
+            raise ValueError(f"unknown LLM provider {provider!r}")
+        self.provider = provider
+        self.aws_region = aws_region
         if timeout <= 0 or max_retries < 0:
             raise ValueError("timeout must be positive and max_retries non-negative")
         self._api_key = api_key
@@ -303,19 +327,21 @@ class LlmAnalyzer:
         self.timeout = timeout
         self.max_retries = max_retries
         self.max_tokens = max_tokens
-        self._client_factory = client_factory or _default_client_factory
+        self._client_factory = client_factory or (_bedrock_client if provider == "bedrock" else _anthropic_client)
         self._client: Any = None
 
     def __repr__(self) -> str:
-        return f"LlmAnalyzer(model={self.model!r}, base_url={self.base_url!r}, api_key=SecretStr('**********'))"
+        key = "None" if self._api_key is None else "SecretStr('**********')"
+        return (f"LlmAnalyzer(provider={self.provider!r}, model={self.model!r}, base_url={self.base_url!r}, "
+                f"api_key={key})")
 
     def _get_client(self) -> Any:
         if self._client is None:
-            kwargs: dict[str, Any] = {
-                "api_key": self._api_key.get_secret_value(),
-                "timeout": self.timeout,
-                "max_retries": self.max_retries,
-            }
+            kwargs: dict[str, Any] = {"timeout": self.timeout, "max_retries": self.max_retries}
+            if self.provider == "bedrock":
+                kwargs["aws_region"] = self.aws_region
+            else:
+                kwargs["api_key"] = self._api_key.get_secret_value()  # type: ignore[union-attr]
             if self.base_url:
                 kwargs["base_url"] = self.base_url
             self._client = self._client_factory(**kwargs)
