@@ -74,3 +74,11 @@ def test_only_diagnose_may_invoke_bedrock_and_only_the_chosen_model_when_bedrock
     assert statement["Action"] == ["bedrock:InvokeModel"]
     assert statement["Resource"]["Fn::Sub"].endswith("::foundation-model/${BedrockModelId}")
     assert template["Conditions"]["UseBedrock"] == {"Fn::Equals": [{"Ref": "LlmProvider"}, "bedrock"]}
+
+
+def test_predict_touches_only_its_own_keys_in_the_incidents_table() -> None:
+    rows = grants(load_template())["PredictFunction"]
+    on_incidents = [row for row in rows if "IncidentsTable" in row]
+    assert on_incidents and all("dynamodb:LeadingKeys" in row for row in on_incidents)
+    writes = [row for row in on_incidents if "PutItem" in row]
+    assert writes and all("OVERRIDE#" not in row for row in writes)  # operators' stops: read only
