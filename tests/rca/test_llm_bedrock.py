@@ -8,10 +8,10 @@ import pytest
 from fivetran_recovery.composition.adapters import Adapters
 from fivetran_recovery.composition.diagnose import LlmProvider
 from fivetran_recovery.models.diagnosis import Category
-from fivetran_recovery.rca import LlmAnalyzer, classify
-from fivetran_recovery.rca.context import context_from_message
+from fivetran_recovery.rca import LlmAnalyzer
 from fivetran_recovery.settings import Settings
 from local.fake_anthropic import Behaviour
+from tests.rca.test_llm import _answer, _unsure
 
 ALLOWED = ["retry_with_backoff", "reauthorize_credentials", "warehouse_capacity_wait", "escalate_unknown"]
 MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
@@ -24,24 +24,6 @@ def _fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.delenv("AWS_BEARER_TOKEN_BEDROCK", raising=False)
-
-
-def _unsure():
-    message = "Sync failed: upstream returned an unexpected response"
-    return context_from_message(message), classify(message)
-
-
-def _answer() -> dict:
-    return {
-        "verdict": "diagnosed",
-        "category": "credential",
-        "pattern": "credential_expiry",
-        "retryable": False,
-        "confidence": 0.9,
-        "summary": "The OAuth refresh token was revoked; re-authorize the connection.",
-        "claims": [{"claim": "The token endpoint answered invalid_grant.", "evidence_ids": ["E1"]}],
-        "recommended_playbook": "reauthorize_credentials",
-    }
 
 
 def test_given_bedrock_when_analyzing_then_signed_invoke_of_the_model_and_the_llm_diagnosis(fake_anthropic):
