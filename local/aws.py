@@ -156,6 +156,7 @@ def create_resources(
         out.secrets[logical_id] = arn
         resolver.refs[logical_id] = arn
 
+    _create_keys_and_buckets(template, resolver)
     for logical_id in resources_of_type(template, "AWS::Serverless::Function"):
         name = f"{PREFIX}-{logical_id}"
         resolver.refs[logical_id] = name
@@ -170,6 +171,24 @@ def create_resources(
     _create_functions(template, resolver, out)
     _create_state_machines(template, resolver, out)
     return out
+
+
+def _create_keys_and_buckets(template: dict[str, Any], resolver: Resolver) -> None:
+    """KMS keys (the audit HMAC key) and S3 buckets (the Object Lock audit anchors) of the template."""
+    kms = boto3.client("kms", region_name=REGION)
+    for logical_id, spec in resources_of_type(template, "AWS::KMS::Key").items():
+        props = spec.get("Properties", {})
+        meta = kms.create_key(KeySpec=props.get("KeySpec", "SYMMETRIC_DEFAULT"),
+                              KeyUsage=props.get("KeyUsage", "ENCRYPT_DECRYPT"))["KeyMetadata"]
+        resolver.refs[logical_id] = meta["KeyId"]
+        resolver.attributes[(logical_id, "Arn")] = meta["Arn"]
+    s3 = boto3.client("s3", region_name=REGION)
+    for logical_id, spec in resources_of_type(template, "AWS::S3::Bucket").items():
+        name = f"{PREFIX}-{logical_id}".lower()
+        locked = bool(spec.get("Properties", {}).get("ObjectLockEnabled"))
+        s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=locked)
+        resolver.refs[logical_id] = name
+        resolver.attributes[(logical_id, "Arn")] = f"arn:aws:s3:::{name}"
 
 
 def _create_functions(template: dict[str, Any], resolver: Resolver, out: LocalResources) -> None:

@@ -31,7 +31,10 @@ def table(aws_stack):
 
 
 @pytest.fixture
-def log(table) -> AuditLog:
+def log(table, monkeypatch) -> AuditLog:
+    # The plain hash chain (no KMS key, no anchor bucket): test_audit_seal.py covers the sealed trail.
+    monkeypatch.delenv("AUDIT_KEY_ID", raising=False)
+    monkeypatch.delenv("AUDIT_ANCHOR_BUCKET", raising=False)
     audit = AuditLog(table, clock=TickingClock())
     for n in range(3):
         audit.append(
