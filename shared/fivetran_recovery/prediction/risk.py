@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,7 @@ class Part:
     z: float  # log-odds of a failure in 24 h from this evidence alone
     reason: str
     lead_hours: float | None = None
+    forms: dict[str, float] = field(default_factory=dict)  # extra evidence of the same kind for the fit, by form
 
     @property
     def p(self) -> float:
@@ -117,11 +118,14 @@ def _quota(pr: Profile) -> Part:
     if ratio >= 2:
         parts.append(f"{pr.retries_recent:.1f} API retries per sync, {ratio:.1f}x its usual "
                      f"{pr.retries_before:.1f}{' and rising' if pr.retries_rising else ''}")
+    elif pr.retries_recent >= 0.5:  # many retries per sync, even at their usual rate, leave little headroom
+        parts.append(f"{pr.retries_recent:.1f} API retries per sync (usually {pr.retries_before:.1f})")
     if pr.reschedules_recent:
         parts.append(f"{pr.reschedules_recent} syncs rescheduled in 24 h for source quota "
                      f"(usually {pr.reschedules_before_per_day:.1f}/day)")
     lead = 3.0 if pr.reschedules_recent else LEAD_HOURS["quota"]
-    return Part("quota", z, "source quota running out: " + "; ".join(parts or ["retries up"]), lead)
+    return Part("quota", z, "source quota running out: " + "; ".join(parts or ["retries up"]), lead,
+                {"level": math.log1p(pr.retries_recent)})  # how many retries, not only how many more
 
 
 def _trend(kind: str, label: str, level: float | None, slope: float | None, days: float,
@@ -139,7 +143,10 @@ def _growth(pr: Profile) -> Part | None:
     extra = ""
     if pr.volume_slope is not None and pr.volume_level is not None and pr.volume_slope > 0.05:
         extra = f", rows per sync up {math.expm1(pr.volume_slope):.0%} a day ({math.exp(pr.volume_level):.1f}x)"
-    return _trend("growth", "sync durations", pr.duration_level, pr.duration_slope, pr.days_of_history, extra)
+    part = _trend("growth", "sync durations", pr.duration_level, pr.duration_slope, pr.days_of_history, extra)
+    if part is not None:
+        part.forms["level"] = max(pr.duration_level or 0.0, 0.0)  # the last day's excess, even before a trend
+    return part
 
 
 def _slowdown(pr: Profile) -> Part | None:
@@ -150,7 +157,7 @@ def _slowdown(pr: Profile) -> Part | None:
         return None
     z = -5.0 + 3.5 * max(level, 0.0) + 3.0 * max(slope or 0.0, 0.0)
     return Part("slowdown", z, f"syncs take {math.exp(level):.1f}x their usual time per row at these hours over the "
-                "last 24 h (source or replication slowing)", LEAD_HOURS["slowdown"])
+                "last 24 h (source or replication slowing)", LEAD_HOURS["slowdown"], {"level": max(level, 0.0)})
 
 
 def _warnings(pr: Profile) -> Part | None:
@@ -175,7 +182,9 @@ def _credential(pr: Profile, now: datetime) -> Part | None:
     if pr.credential_deadline:
         lead = max((pr.credential_deadline - now).total_seconds() / 3600, 0.0)
         when = f" on {pr.credential_deadline.date().isoformat()}"
-    p = 0.9 if lead <= 24 else 0.3 if lead <= 48 else 0.12  # the risk is for the next 24 h; the notice goes anyway
+    # the risk is for the next 24 h; the notice goes anyway. A stated day with no time is read as its middle
+    # (deadline_in), so the expiry falls in the next 24 h for sure 12 h before that, and with even odds at 24 h.
+    p = min(max((36 - lead) / 24, 0.03), 0.95) if pr.credential_deadline else 0.9
     return Part("credential", _logit(p), f"Fivetran warns `{pr.credential_warning}`: the credential expires{when}; "
                 "a re-authorisation prevents the failure", lead)
 
@@ -210,8 +219,9 @@ def parts_of(pr: Profile, now: datetime) -> list[Part]:
 def features(parts: list[Part]) -> dict[str, float]:
     """What the fitted combination reads, keyed `<kind>` or `<kind>:<form>`: each part's evidence, piecewise
     linear in its log-odds (`:weak`, from WEAK to FLOOR; the kind itself above FLOOR), so strong evidence is not
-    diluted by the common weak kind; and (`:busy`) recurring-failure evidence scaled by syncs a day, since a
-    connection that syncs hourly has 24 chances a day to fail again."""
+    diluted by the common weak kind; (`:busy`) recurring-failure evidence scaled by syncs a day, since a
+    connection that syncs hourly has 24 chances a day to fail again; and each part's own `forms` (e.g.
+    `quota:level`, the retries per sync, scaled by syncs a day like `:busy`)."""
     out: dict[str, float] = {}
     background = next((p for p in parts if p.kind == "background"), None)
     per_day = (math.log(1 - background.p) / math.log(1 - BACKGROUND_PER_SYNC)) if background else 1.0
@@ -221,8 +231,11 @@ def features(parts: list[Part]) -> dict[str, float]:
         elif p.kind not in OVERRIDES:
             out[p.kind] = max(p.z - FLOOR, 0.0)
             out[p.kind + ":weak"] = min(max(p.z - WEAK, 0.0), FLOOR - WEAK)
+            busy = math.log2(1 + per_day) / 5 if p.kind in BUSY_KINDS else 1.0
             if p.kind in BUSY_KINDS:
-                out[p.kind + ":busy"] = out[p.kind] * math.log2(1 + per_day) / 5
+                out[p.kind + ":busy"] = out[p.kind] * busy
+            for form, value in p.forms.items():
+                out[f"{p.kind}:{form}"] = value * busy
     return out
 
 
@@ -288,7 +301,8 @@ def assess_syncs(connection_id: str, records: list[SyncRecord], *, now: datetime
     risk, shares = combine(parts, _COEFFICIENTS if coefficients == "shipped" else coefficients)
     risk = round(risk, 3)
     level = level_of(risk)
-    shown = [p for p, share in shares if share > 0 and p.p >= 0.1 and p.kind != "background"]
+    # a reason is shown when its evidence is strong alone or carries a real share of the fitted risk
+    shown = [p for p, share in shares if share > 0 and (p.p >= 0.1 or share >= 1.0) and p.kind != "background"]
     reasons = [f"{p.reason} (p={p.p:.2f})" for p in shown] or [NO_SIGNS]
     leading = shown[0] if shown and level != "low" else None
     return RiskAssessment(
