@@ -14,18 +14,27 @@ MAC_ALGORITHM = "HMAC_SHA_256"
 ANCHOR_PREFIX = "anchors/"
 
 
-class KmsMac:
-    """Signs and checks a record's hash with a KMS HMAC key; `client` is a factory (lazy: no client at import)."""
+class _Lazy:
+    """Holds a boto3 client factory and builds the client on first use (cold start: no client at import)."""
 
-    def __init__(self, client: Callable[[], Any], key_id: str):
+    def __init__(self, client: Callable[[], Any]):
         self._client_factory = client
         self._client: Any = None
-        self.key_id = key_id
 
-    def _kms(self) -> Any:
+    def _aws(self) -> Any:
         if self._client is None:
             self._client = self._client_factory()
         return self._client
+
+
+class KmsMac(_Lazy):
+    """Signs and checks a record's hash with a KMS HMAC key."""
+
+    def __init__(self, client: Callable[[], Any], key_id: str):
+        super().__init__(client)
+        self.key_id = key_id
+
+    _kms = _Lazy._aws
 
     def sign(self, digest: str) -> str:
         answer = self._kms().generate_mac(Message=digest.encode("ascii"), KeyId=self.key_id, MacAlgorithm=MAC_ALGORITHM)
@@ -48,18 +57,14 @@ class KmsMac:
         return bool(answer.get("MacValid"))
 
 
-class S3Anchors:
+class S3Anchors(_Lazy):
     """Chain heads in an Object Lock bucket, one object per (chain, seq): anchors/<chain>/<seq:012d>.json."""
 
     def __init__(self, client: Callable[[], Any], bucket: str):
-        self._client_factory = client
-        self._client: Any = None
+        super().__init__(client)
         self.bucket = bucket
 
-    def _s3(self) -> Any:
-        if self._client is None:
-            self._client = self._client_factory()
-        return self._client
+    _s3 = _Lazy._aws
 
     def put(self, *, chain_id: str, seq: int, digest: str, signature: str) -> None:
         body = json.dumps({"chain_id": chain_id, "seq": seq, "hash": digest, "signature": signature}, sort_keys=True)
