@@ -38,7 +38,13 @@ def test_given_failure_webhook_when_stack_runs_then_remediated_verified_and_audi
         assert all("before" in a and "after" in a for a in actions)
         from fivetran_recovery.composition import Adapters
 
-        assert Adapters().audit.verify_chain(connection).ok
+        audit = Adapters().audit
+        assert audit.verify_chain(connection).ok
+        assert all(r.get("signature") for r in records)  # the stack's functions signed with the template's key
+        # An insider deletes the newest record: the anchor in the Object Lock bucket reports the truncation.
+        audit._table.delete_item(Key={"chain_id": connection, "seq": records[-1]["seq"]})
+        check = audit.verify_chain(connection)
+        assert not check.ok and "truncated" in check.reason
     assert "verify: workflow SUCCEEDED" in out.getvalue()
 
 
