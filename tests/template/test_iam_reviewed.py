@@ -82,3 +82,10 @@ def test_predict_touches_only_its_own_keys_in_the_incidents_table() -> None:
     assert on_incidents and all("dynamodb:LeadingKeys" in row for row in on_incidents)
     writes = [row for row in on_incidents if "PutItem" in row]
     assert writes and all("OVERRIDE#" not in row for row in writes)  # operators' stops: read only
+
+
+def test_given_the_template_then_only_the_approve_function_can_resume_a_waiting_workflow() -> None:
+    # states:SendTask* accept only Resource "*" in IAM (a task token is not a resource), so holding them at all is
+    # the whole grant: one function, the one that records a human's decision first.
+    holders = {fn for fn, rows in grants(load_template()).items() if any("states:SendTask" in r for r in rows)}
+    assert holders == {"ApproveFunction"}
