@@ -91,6 +91,8 @@ def test_given_automation_stopped_when_the_connection_fails_then_monitor_path_no
     assert "automation_stopped" in kinds and "automation_resumed" in kinds
     chains = client.get("/api/audit").json()
     assert chains["ok"] and any(c["chain_id"] == "quiet_harbor" for c in chains["chains"])
+    page = client.get("/console/connections").text  # earned autonomy beside the overrides
+    assert "Playbooks: earned autonomy" in page and "playbook stages unavailable" not in page
 
 
 def test_given_the_committed_openapi_when_compared_then_it_is_what_the_resolver_generates():

@@ -78,3 +78,24 @@ def test_given_automation_stopped_when_the_gate_decides_then_monitor_whatever_th
     decision, _ = decide(playbook, [], mode="auto", criticality="medium", automation_stopped="stopped by ann")
     assert decision.path == "monitor" and decision.blocked_by == "operator_stop"
     assert decision.reasons == ["stopped by ann"]
+
+
+def test_given_playbook_stages_when_the_connections_page_renders_them_then_a_row_each_and_text_escaped():
+    from fivetran_recovery.console.reads import ConsoleReads
+    from fivetran_recovery.console.views import playbooks_body
+
+    stage = {"playbook_id": "retry_with_backoff", "stage": "auto", "streak": 2, "promote_after": 5, "verified": 7,
+             "failed": 0, "reversed": 0, "reason": "<script>alert(1)</script>", "changed_at": "2026-12-01T10:00:00"}
+    reads = ConsoleReads(incidents=None, incident_scan=list, approvals=None, approval_scan=list, audit=None,
+                         records=None, overrides=None, playbooks=lambda: [stage])
+    page = playbooks_body(reads.playbook_stages())
+    assert "retry_with_backoff" in page and "2 of 5" in page and "badge-auto" in page
+    assert "<script>" not in page and "&lt;script&gt;" in page
+
+    def unreadable() -> list:
+        raise TimeoutError
+
+    failed = ConsoleReads(incidents=None, incident_scan=list, approvals=None, approval_scan=list, audit=None,
+                          records=None, overrides=None, playbooks=unreadable).playbook_stages()
+    assert failed == {"playbooks": [], "error": "playbook stages unavailable: TimeoutError"}
+    assert "playbook stages unavailable" in playbooks_body(failed)

@@ -69,6 +69,7 @@ def console_service(adapters: Adapters):
         risks=adapters.cached("risks", lambda: DynamoRiskStore(adapters.table(settings.incidents_table))),
         fivetran=adapters.fivetran,
         digest=DynamoDigestStore(client=client, table_name=settings.incidents_table),
+        playbooks=lambda: adapters.autonomy.report(adapters.registry.ids()),
         clock=adapters.clock,
     )
     return ConsoleService(

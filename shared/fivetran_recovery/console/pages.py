@@ -183,9 +183,11 @@ def decide_form(approval_id: str):
 @signed_in_page
 def connections_page():
     me = who()
-    listing = console_of(router).reads.list_connections()
+    reads = console_of(router).reads
+    listing = reads.list_connections()
     csrf = me.session.csrf_token if me.session else ""
-    return _render("Connections", views.connections_body(base_path(), listing, csrf), me, active="connections")
+    body = views.connections_body(base_path(), listing, csrf) + views.playbooks_body(reads.playbook_stages())
+    return _render("Connections", body, me, active="connections")
 
 
 @router.post("/console/connections/<connection_id>/automation")

@@ -72,8 +72,10 @@ class ConsoleReads:
     def __init__(self, *, incidents: Any, incident_scan: Callable[[], Iterable[Any]], approvals: Any,
                  approval_scan: Callable[[], Iterable[dict[str, Any]]], audit: Any, records: Any, overrides: Any,
                  risks: Any = None, fivetran: Any = None, digest: Any = None,
+                 playbooks: Callable[[], list[dict[str, Any]]] | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
         self.incidents = incidents
+        self._playbooks = playbooks  # every playbook's earned stage and track record (EarnedAutonomy.report)
         self._incident_scan = incident_scan
         self.approvals = approvals
         self._approval_scan = approval_scan
@@ -162,6 +164,15 @@ class ConsoleReads:
             "schedule_advice": advice, "automation": self.overrides.get(connection.id),
             "dashboard_url": dashboard_url(connection.id),
         }
+
+    def playbook_stages(self) -> dict[str, Any]:
+        """Each playbook's rollout stage and track record, or why they cannot be read right now."""
+        if self._playbooks is None:
+            return {"playbooks": [], "error": None}
+        try:
+            return {"playbooks": self._playbooks(), "error": None}
+        except Exception as exc:  # the page still shows the connections
+            return {"playbooks": [], "error": f"playbook stages unavailable: {type(exc).__name__}"}
 
     # -- audit -----------------------------------------------------------------------------------------------
     def audit_chains(self) -> dict[str, Any]:

@@ -198,6 +198,17 @@ def connections_body(base: str, listing: dict[str, Any], csrf: str) -> str:
                          empty="No connections.")
 
 
+def playbooks_body(stages: dict[str, Any]) -> str:
+    rows = ["<tr>" + cells(esc(p["playbook_id"]), badge(p["stage"]),
+                           esc(f"{p['streak']} of {p['promote_after']}"), esc(p["verified"]), esc(p["failed"]),
+                           esc(p["reversed"]), esc(p.get("reason") or "-"), esc(p.get("changed_at") or "-")) + "</tr>"
+            for p in stages["playbooks"]]
+    error = message(stages["error"]) if stages.get("error") else ""
+    return "<h2>Playbooks: earned autonomy</h2>" + error + table(
+        ["Playbook", "Stage", "Verified in a row (to promote)", "Verified", "Failed", "Reversed", "Last change",
+         "Changed at"], rows, label="Playbook stages", empty="No playbook has a track record yet.")
+
+
 def audit_body(base: str, chains: dict[str, Any]) -> str:
     rows = ["<tr>" + cells(link(url(base, "console", "audit", c["chain_id"]), c["chain_id"]),
                            badge("verified" if c["ok"] else "broken"), esc(c["records"]),
