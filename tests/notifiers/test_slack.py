@@ -152,3 +152,12 @@ def test_given_owner_only_link_then_a_dm_to_the_owner_by_email_and_the_dispatche
     mock.get("/users.lookupByEmail").respond(json={"ok": False, "error": "users_not_found"})
     where, errors = Dispatcher([client]).post_direct(owner_notice, email="ghost@example.org")
     assert where is None and "users_not_found" in errors["slack"]
+
+
+def test_given_a_link_with_markup_when_rendered_then_it_cannot_break_out_of_the_slack_link() -> None:
+    from fivetran_recovery.notifiers.slack import build_blocks
+
+    blocks = json.dumps(build_blocks(notice(kind="owner_action", link="https://x.test/a?b=1&c=<d>|@channel")))
+    assert "https://x.test/a?b=1&amp;c=&lt;d&gt;%7C@channel|Re-authorise the connection" in blocks
+    plain = json.dumps(build_blocks(notice(kind="owner_action", link="javascript:<b>")))
+    assert "<javascript" not in plain and "javascript:&lt;b&gt;" in plain

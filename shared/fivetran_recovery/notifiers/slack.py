@@ -14,6 +14,13 @@ SECTION_LIMIT = 2900  # Slack caps a section's text at 3000 characters
 HEADER_LIMIT = 150
 
 
+def _link(url: str, label: str) -> str:
+    """A Slack link only for an https URL, escaped so it cannot close the link or add mrkdwn of its own."""
+    if not url.startswith("https://"):
+        return escape(f"{label}: {url}")
+    return f"<{escape(url).replace('|', '%7C')}|{escape(label)}>"
+
+
 def escape(text: str) -> str:
     """Slack mrkdwn control characters (https://api.slack.com/reference/surfaces/formatting#escaping)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -89,7 +96,7 @@ def _detail_blocks(notice: Notice) -> list[dict[str, Any]]:
     if notice.reasons:
         blocks.append(_context(_clip(escape("; ".join(notice.reasons)), 2900)))
     if notice.link:
-        blocks.append(_mrkdwn_section(f"<{notice.link}|Re-authorise the connection>"))
+        blocks.append(_mrkdwn_section(_link(notice.link, "Re-authorise the connection")))
     return blocks
 
 
