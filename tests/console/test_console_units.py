@@ -99,3 +99,23 @@ def test_given_playbook_stages_when_the_connections_page_renders_them_then_a_row
                           records=None, overrides=None, playbooks=unreadable).playbook_stages()
     assert failed == {"playbooks": [], "error": "playbook stages unavailable: TimeoutError"}
     assert "playbook stages unavailable" in playbooks_body(failed)
+
+
+def _incident_detail(**extra) -> dict:
+    return {"id": "inc-1", "status": "remediating", "kind": "single", "children": [], "connection_id": "c1",
+            "destination_group_id": None, "category": "schema_drift", "pattern": "p", "summary": None,
+            "first_seen": "t0", "last_seen": "t1", "failures": 1, "parent_id": None, "rca": None, "plan": None,
+            "approvals": [], "outcome": None, "child_incidents": [], "dashboard_url": None, **extra}
+
+
+def test_given_an_incident_when_rendered_then_time_to_recover_is_a_number_or_a_dash_with_why_and_text_escaped():
+    timeline = [{"at": "t", "kind": "action_intent", "actor": "remediate", "seq": 4, "detail": {"error": XSS},
+                 "text": f"step 1 intends to pause connection c1 (attempt 1) after {XSS}"}]
+    waiting = views.incident_body("", _incident_detail(
+        timeline=timeline, recovery={"time_to_recover_seconds": None, "reason": f"not recovered: {XSS}"}), "csrf")
+    assert "<script>" not in waiting and "<img" not in waiting and "intends to pause connection c1" in waiting
+    assert '<span class="time-to-recover">—</span> <small>not recovered: &lt;script&gt;' in waiting
+    done = views.incident_body("", _incident_detail(
+        recovery={"time_to_recover_seconds": 450.0, "reason": "first failure a to the verified sync b"},
+        outcome={"outcome": "verified", "time_to_recover_seconds": None}), "csrf")
+    assert done.count('<span class="time-to-recover">450.0</span>') == 2  # the facts and the outcome agree

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fivetran_recovery.workflow.summary import describe_record
+from fivetran_recovery.workflow.summary import describe_record, time_to_recover
 
 FIVETRAN_DASHBOARD = "https://fivetran.com/dashboard/connections/{connection_id}/status"
 MAX_LIST = 200
@@ -57,6 +57,11 @@ def _rca(records: list[Any], fallback: Any) -> dict[str, Any] | None:
     return {"diagnosis": diagnosis, "analyzer": diagnosis.get("analyzer"), "llm_used": bool(detail.get("llm_used")),
             "llm_calls": detail.get("llm_calls", 0), "usage": detail.get("usage"), "rules": detail.get("rules"),
             "llm_failure": detail.get("llm_failure"), "cached": bool(detail.get("cached"))}
+
+
+def _recovery(first_failure: datetime, records: list[Any]) -> dict[str, Any]:
+    seconds, reason = time_to_recover(first_failure, records)
+    return {"time_to_recover_seconds": seconds, "reason": reason}
 
 
 def _plan(records: list[Any]) -> dict[str, Any] | None:
@@ -126,6 +131,7 @@ class ConsoleReads:
             "plan": _plan(records),
             "approvals": approvals,
             "outcome": self.records.get_summary(incident_id),
+            "recovery": _recovery(incident.first_seen, records),
             "child_incidents": children,
             "dashboard_url": dashboard_url(incident.connection_id),
         }

@@ -69,6 +69,12 @@ class Approval(_Open):
     unresolved_steps: list[int]
 
 
+class Recovery(_Open):
+    time_to_recover_seconds: float | None = Field(
+        description="first failure to the sync the verification saw succeed (Fivetran's clock); null until then")
+    reason: str = Field(description="what the number spans, or why there is none yet")
+
+
 class IncidentDetail(IncidentSummary):
     timeline: list[TimelineEntry] = Field(description="the incident's audit records, in time order")
     notes: list[dict[str, Any]]
@@ -76,6 +82,7 @@ class IncidentDetail(IncidentSummary):
     plan: dict[str, Any] | None = Field(description="policy path, playbook, decision and dry run (the exact calls)")
     approvals: list[Approval]
     outcome: dict[str, Any] | None
+    recovery: Recovery
     child_incidents: list[IncidentSummary]
     dashboard_url: str | None
 

@@ -104,6 +104,7 @@ def incident_body(base: str, detail: dict[str, Any], csrf: str) -> str:
         ("Cause", esc(f"{detail['category']}/{detail['pattern']}")),
         ("First seen / last seen", esc(f"{detail['first_seen']} / {detail['last_seen']}")),
         ("Failures", esc(detail["failures"])),
+        ("Time to recover (s)", _recovered(detail.get("recovery"))),
     ])
     children = "".join(f"<li>{link(url(base, 'console', 'incidents', c['id']), c['id'])} {badge(c['status'])} "
                        f"{esc(c['connection_id'])}</li>" for c in detail.get("child_incidents") or [])
@@ -116,16 +117,25 @@ def incident_body(base: str, detail: dict[str, Any], csrf: str) -> str:
         + "<h2>Plan</h2>" + _plan(detail.get("plan"))
         + "<h2>Approval</h2>" + (approvals or "<p>No approval was needed.</p>")
         + "<h2>Timeline</h2>" + _timeline(detail.get("timeline") or [])
-        + ("<h2>Outcome</h2>" + _outcome(outcome) if outcome else "")
+        + ("<h2>Outcome</h2>" + _outcome(outcome, detail.get("recovery")) if outcome else "")
     )
 
 
-def _outcome(outcome: dict[str, Any]) -> str:
+def _recovered(recovery: dict[str, Any] | None) -> str:
+    """Seconds from the first failure to the verified recovery, or a dash and why there is no number."""
+    seconds = (recovery or {}).get("time_to_recover_seconds")
+    reason = (recovery or {}).get("reason") or "not known"
+    if seconds is None:
+        return f'<span class="time-to-recover">—</span> <small>{esc(reason)}</small>'
+    return f'<span class="time-to-recover">{float(seconds):.1f}</span> <small>{esc(reason)}</small>'
+
+
+def _outcome(outcome: dict[str, Any], recovery: dict[str, Any] | None) -> str:
     facts = definition_list([
         ("Outcome", badge(outcome.get("outcome"))),
         ("In words", esc(outcome.get("outcome_text") or "")),
         ("Fivetran write calls", esc(outcome.get("fivetran_write_calls"))),
-        ("Time to recover (s)", esc(outcome.get("time_to_recover_seconds"))),
+        ("Time to recover (s)", _recovered(recovery)),
     ])
     return facts + f"<details><summary>post-incident summary (JSON)</summary>{pre(outcome)}</details>"
 

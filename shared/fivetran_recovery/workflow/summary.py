@@ -28,8 +28,79 @@ def _seconds(start: datetime | None, end: datetime | None) -> float | None:
     return round((end - start).total_seconds(), 3)
 
 
+# What each action does to its connection, for the write-ahead records ("intends to pause connection X").
+_DOES = {
+    "pause": "pause connection {c}", "resume": "resume connection {c}",
+    "sync_now": "start a sync of connection {c}", "sync_if_manual": "start a sync of connection {c}",
+    "update_schedule": "change the sync schedule of connection {c}",
+    "reload_schema": "reload the source schema of connection {c}",
+    "resync_tables": "re-sync tables of connection {c}", "resync": "re-sync all of connection {c} (historical)",
+    "update_schema_config": "change the schema config of connection {c}",
+    "run_setup_tests": "run the setup tests of connection {c}",
+    "create_connect_card": "create a Connect Card to re-authorise connection {c}",
+    "run_recovery_sql": "run recovery SQL in the destination of connection {c}",
+}
+
+
+def _does(record: AuditRecord) -> str:
+    action = str(record.detail.get("action"))
+    return _DOES.get(action, action + " on connection {c}").format(c=record.chain_id)
+
+
+def _calls(detail: dict[str, Any]) -> str:
+    """The exact calls a write-ahead record names: method and path, or the SQL dialect (bodies stay in detail)."""
+    named = [f"SQL ({c.get('dialect')})" if c.get("kind") == "sql" else f"{c.get('method')} {c.get('path')}"
+             for c in detail.get("calls") or [] if isinstance(c, dict)]
+    return f": {'; '.join(named)}" if named else ""
+
+
+def _because(detail: dict[str, Any]) -> str:
+    cause = " ".join(str(detail[k]) for k in ("error", "message") if detail.get(k))
+    evidence = f"; read back: {detail['evidence']}" if detail.get("evidence") else ""
+    return (f" after {cause}" if cause else "") + evidence
+
+
+def _journal(record: AuditRecord) -> str | None:
+    """The write-ahead journal's records (remediation/journal.py): the intent and each outcome but `applied`."""
+    d, kind, outcome = record.detail, record.kind, record.detail.get("outcome")
+    head = f"step {d.get('step')} ({d.get('action')}, attempt {d.get('attempt')})"
+    if kind == "action_intent":
+        return f"step {d.get('step')} intends to {_does(record)} (attempt {d.get('attempt')}){_calls(d)}"
+    if kind == "action" and outcome == "verified_applied":
+        return f"{head} verified applied{_because(d)}"
+    if kind == "action_unknown":
+        return f"{head} may or may not have happened{_because(d)}: check Fivetran before repeating it"
+    if kind != "action_failed" or outcome is None:
+        return None
+    return {
+        "refused": f"{head} refused by Fivetran, nothing changed{_because(d)}",
+        "verified_not_applied": f"{head} did not happen{_because(d)}; safe to retry",
+        "unknown_safe_to_repeat": f"{head} outcome unknown{_because(d)}; repeating it is harmless",
+    }.get(outcome, f"{head} {outcome}{_because(d)}")
+
+
+def time_to_recover(first_failure: datetime | None, records: list[AuditRecord]) -> tuple[float | None, str]:
+    """Seconds from the incident's first failure to its recovery (the sync the newest verification saw succeed,
+    on Fivetran's clock like the failure; the verification's own time when it names no sync), with a reason
+    when there is no number."""
+    verification = next((r for r in reversed(records) if r.kind == "verification"), None)
+    if verification is None:
+        return None, "not recovered yet: no verification has run"
+    status = verification.detail.get("status")
+    if status != "verified":
+        return None, f"not recovered: the verification {status}"
+    recovered = parse_time(verification.detail.get("succeeded_at")) or parse_time(verification.recorded_at)
+    seconds = _seconds(first_failure, recovered)
+    if seconds is None:
+        return None, "unknown: the first failure's time is missing or after the recovery"
+    return seconds, f"first failure {first_failure.isoformat()} to the verified sync {recovered.isoformat()}"
+
+
 def describe_record(record: AuditRecord) -> str:
     d = record.detail
+    journal = _journal(record)
+    if journal is not None:
+        return journal
     match record.kind:
         case "diagnosis":  # the record holds the RCA outcome: the answer is under "diagnosis"
             found = d.get("diagnosis") if isinstance(d.get("diagnosis"), dict) else d
@@ -43,7 +114,7 @@ def describe_record(record: AuditRecord) -> str:
         case "action_skipped" | "action_blocked":
             return f"step {d.get('step')} {d.get('action')} not run: {d.get('reason')}"
         case "action_failed":
-            return f"step {d.get('step')} {d.get('action')} failed: {d.get('error')}"
+            return f"step {d.get('step')} {d.get('action')} failed{_because(d)}"
         case "approval_requested":
             return f"approval {d.get('approval_id')} requested (expires {d.get('expires_at')})"
         case "approval":
@@ -60,12 +131,6 @@ def build_summary(workflow: dict[str, Any], records: list[AuditRecord], outcome:
     actions = [r for r in records if r.kind == "action" and (r.detail.get("calls") or r.detail.get("action"))]
     writes = [r for r in actions if r.detail.get("calls")]
     first_write = parse_time(writes[0].recorded_at) if writes else None
-    verification = next((r for r in reversed(records) if r.kind == "verification"), None)
-    recovered = (
-        parse_time(verification.recorded_at)
-        if verification is not None and verification.detail.get("status") == "verified"
-        else None
-    )
     approvals = [
         {
             "approval_id": r.detail.get("approval_id"),
@@ -88,7 +153,7 @@ def build_summary(workflow: dict[str, Any], records: list[AuditRecord], outcome:
         "closed_at": now.isoformat(),
         "time_to_detect_seconds": _seconds(detected, started),
         "time_to_first_action_seconds": _seconds(detected, first_write),
-        "time_to_recover_seconds": _seconds(detected, recovered),
+        "time_to_recover_seconds": time_to_recover(detected, records)[0],
         "actions": [
             {
                 "step": r.detail.get("step"),
