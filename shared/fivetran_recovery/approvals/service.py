@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from fivetran_recovery.approvals import delivery
 from fivetran_recovery.approvals.auth import ApproverDirectory, AuthError, verify_slack_request
 from fivetran_recovery.approvals.scope import approval_policy, resolution_problem, schema_columns
 from fivetran_recovery.approvals.store import ApprovalConflict, ApprovalStore
@@ -166,6 +167,11 @@ class ApprovalService:
             if self.approvals.expire(approval_id):
                 expired.append(approval_id)
                 self._update_channels(approval_id, "Expired: nobody decided in time, nothing was changed.")
+            elif (pending := self.approvals.undelivered(approval_id)) is not None:
+                # decided, but the deciding invocation stopped before the workflow heard of it: say so
+                delivery.complete_records(self.audit, pending[0])
+                self.approvals.mark_delivered(approval_id, "workflow_timed_out")
+                delivery.record_delivery(self.audit, pending[0], delivery.TIMED_OUT)
         return expired
 
     # -- approve function ---------------------------------------------------------------------------------
@@ -309,34 +315,43 @@ class ApprovalService:
             return _error(404, "no such approval")
         except ApprovalConflict as exc:
             current = exc.current or {}
+            settled = self._settle(approval_id)  # a decision whose invocation stopped midway is completed
+            if settled is not None and current.get("status") == decision:
+                return settled
             return _error(409, str(exc), status=current.get("status"), decided_by=current.get("decided_by"))
-        delivery = self._resume(approval, token, decision)
-        self.approvals.mark_delivered(approval_id, delivery)
-        self.audit.append(
-            chain_id=approval["connection_id"],
-            incident_id=approval["incident_id"],
-            kind="approval",
-            actor=approver,
-            detail={
-                "approval_id": approval_id,
-                "decision": decision,
-                "source": source,
-                "comment": comment,
-                "decided_at": approval["decided_at"],
-                "delivery": delivery,
-                "resolution": resolution,
-            },
-        )
+        delivery.record_decision(self.audit, approval)  # written ahead: the resumed workflow finds it
+        return self._deliver(approval, token)
+
+    def _deliver(self, approval: dict[str, Any], token: str, *, retry: bool = False) -> Response:
+        """Send the recorded decision with its task token, then mark and record the delivery."""
+        approval_id, decision, approver = approval["approval_id"], approval["status"], approval["decided_by"]
+        sent = self._resume(approval, token, decision)
+        self.approvals.mark_delivered(approval_id, sent)
+        delivery.record_delivery(self.audit, approval, sent, note=delivery.RETRY_NOTE if retry else None)
         verb = "Approved" if decision == "approved" else "Rejected"
         self._update_channels(approval_id, f"{verb} by {approver} at {approval['decided_at']}")
-        if delivery != "delivered":
-            return _error(409, "the workflow no longer waits for this approval; nothing will run", status=decision)
+        if sent != "delivered":
+            why = (delivery.RETRY_REFUSED if retry
+                   else "the workflow no longer waits for this approval; nothing will run")
+            return _error(409, why, status=decision, delivery=sent)
         return 200, {
             "approval_id": approval_id,
             "status": decision,
             "decided_by": approver,
             "decided_at": approval["decided_at"],
         }
+
+    def _settle(self, approval_id: str) -> Response | None:
+        """Complete a decision the deciding invocation did not finish (delivery.py); None when it was finished."""
+        pending = self.approvals.undelivered(approval_id)
+        if pending is None:
+            current = self.approvals.get(approval_id)
+            if current is not None and current.get("status") in ("approved", "rejected"):
+                delivery.complete_records(self.audit, current)
+            return None
+        approval, token = pending
+        delivery.complete_records(self.audit, approval)
+        return self._deliver(approval, token, retry=True)
 
     def _resume(self, approval: dict[str, Any], token: str, decision: str) -> str:
         from botocore.exceptions import ClientError

@@ -194,6 +194,13 @@ class ApprovalStore:
             ExpressionAttributeValues={":d": delivery},
         )
 
+    def undelivered(self, approval_id: str) -> tuple[dict[str, Any], str] | None:
+        """A decision taken whose delivery was never marked (the deciding invocation stopped): (view, token)."""
+        item = self._raw(approval_id)
+        if not item or item.get("status") not in ("approved", "rejected") or item.get("delivery"):
+            return None
+        return self._public(item), str(item.get(TOKEN_FIELD, ""))
+
     def expire(self, approval_id: str) -> bool:
         """The workflow timed out: pending -> expired (no decision can be taken any more)."""
         try:
