@@ -118,6 +118,10 @@ def test_given_a_breaking_schema_change_when_approved_in_the_browser_then_the_fi
     assert "approved by local-approver via console" in timeline and "verification verified" in timeline
     assert f"intends to change the schema config of connection {BREAKING} (attempt 1): PATCH" in timeline
     assert float(page.locator(".time-to-recover").first.inner_text()) > 0  # first failure to the verified sync
+    resolved = page.locator("ol.dry-run li.resolved-step").inner_text()  # the plan as the approver completed it
+    assert "UNRESOLVED" in resolved and "Resolved by local-approver" in resolved
+    assert "exclude columns events.page_view: viewed_at" in resolved
+    assert f"Ran as: PATCH /v1/connections/{BREAKING}/schemas" in resolved
     assert page.get_by_role("link", name="open in Fivetran").get_attribute("href").endswith(f"/{BREAKING}/status")
     page.screenshot(path=str(screens / "incident.png"), full_page=True)
     assert (screens / "incidents.png").stat().st_size > 10_000 and (screens / "incident.png").stat().st_size > 10_000

@@ -119,3 +119,53 @@ def test_given_an_incident_when_rendered_then_time_to_recover_is_a_number_or_a_d
         recovery={"time_to_recover_seconds": 450.0, "reason": "first failure a to the verified sync b"},
         outcome={"outcome": "verified", "time_to_recover_seconds": None}), "csrf")
     assert done.count('<span class="time-to-recover">450.0</span>') == 2  # the facts and the outcome agree
+
+
+def test_given_an_unresolved_step_the_approver_resolved_when_the_incident_renders_then_it_shows_what_they_chose():
+    from datetime import UTC, datetime
+
+    from fivetran_recovery.audit.chain import AuditRecord
+    from fivetran_recovery.console.reads import ConsoleReads
+    from fivetran_recovery.models.incident import Incident
+
+    planned = ["[0] pause: PATCH /v1/connections/c1 {\"paused\":true}",
+               "[1] update_schema_config [needs approval]: exclude columns — UNRESOLVED: which column to exclude"]
+    call = {"kind": "fivetran_api", "method": "PATCH", "path": "/v1/connections/c1/schemas",
+            "body": {"schemas": {"events": {"tables": {"page_view": {"columns": {"viewed_at": {"enabled": False}}}}}}}}
+
+    def rec(seq: int, kind: str, detail: dict) -> AuditRecord:
+        return AuditRecord(chain_id="c1", seq=seq, incident_id="inc-1", recorded_at="t", kind=kind, actor="a",
+                           detail=detail, prev_hash="0" * 64)
+
+    records = [rec(1, "workflow_started", {"path": "approval", "steps": planned})]
+    approval = {"approval_id": "apr-1", "incident_id": "inc-1", "connection_id": "c1", "status": "approved",
+                "decided_by": "ana", "decided_at": "2026-03-01T12:00:00Z", "unresolved_steps": [1],
+                "resolution": {"exclude_columns": {"events.page_view": ["viewed_at", XSS]}}, "rca": {},
+                "planned_actions": planned, "reasons": []}
+    incident = Incident.model_validate({
+        "id": "inc-1", "fingerprint": "f", "signature": "s", "connection_id": "c1", "category": "schema_drift",
+        "pattern": "p", "first_seen": datetime(2026, 3, 1, tzinfo=UTC), "last_seen": datetime(2026, 3, 1, tzinfo=UTC)})
+
+    class Records:
+        def approval_ids(self, _):
+            return ["apr-1"]
+
+        def get_summary(self, _):
+            return None
+
+    class Audit:
+        def for_incident(self, _):
+            return records
+
+    reads = ConsoleReads(incidents={"inc-1": incident}, incident_scan=list, approvals={"apr-1": approval},
+                         approval_scan=list, audit=Audit(), records=Records(), overrides=None)
+    detail = reads.incident("inc-1")
+    step = detail["plan"]["resolved_steps"]["1"]
+    assert step["resolved_by"] == "ana" and step["ran_as"] == [] and "0" not in detail["plan"]["resolved_steps"]
+    page = views.incident_body("", detail, "csrf")
+    assert "Planned (before approval):" in page and "Resolved by ana at 2026-03-01T12:00:00Z:" in page
+    assert "exclude columns events.page_view: viewed_at, &lt;script&gt;" in page and "not run yet" in page
+    assert "<script>" not in page and "resolved: exclude columns" in page  # the decided approval card says it too
+    records.append(rec(2, "action_intent", {"step": 1, "action": "update_schema_config", "calls": [call]}))
+    page = views.incident_body("", reads.incident("inc-1"), "csrf")
+    assert 'Ran as:</span> <code>PATCH /v1/connections/c1/schemas {&quot;schemas&quot;' in page

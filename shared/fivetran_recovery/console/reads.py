@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from fivetran_recovery.models.workflow import PlannedCall
 from fivetran_recovery.workflow.summary import describe_record, time_to_recover
 
 FIVETRAN_DASHBOARD = "https://fivetran.com/dashboard/connections/{connection_id}/status"
@@ -64,13 +65,35 @@ def _recovery(first_failure: datetime, records: list[Any]) -> dict[str, Any]:
     return {"time_to_recover_seconds": seconds, "reason": reason}
 
 
-def _plan(records: list[Any]) -> dict[str, Any] | None:
+def _plan(records: list[Any], approvals: list[dict[str, Any]]) -> dict[str, Any] | None:
     started = next((r for r in records if r.kind == "workflow_started"), None)
     if started is None:
         return None
     detail = started.detail
+    dry_run = list(detail.get("steps") or [])
     return {"path": detail.get("path"), "playbook": detail.get("playbook"), "decision": detail.get("decision"),
-            "dry_run": list(detail.get("steps") or [])}
+            "dry_run": dry_run, "resolved_steps": _resolved_steps(dry_run, records, approvals)}
+
+
+def _resolved_steps(dry_run: list[str], records: list[Any], approvals: list[dict[str, Any]]) -> dict[str, Any]:
+    """The plan's steps that were unresolved when planned, as they were completed: the approver's resolution (who,
+    when, what they chose) and, once the step ran, the exact calls it made (its write-ahead or outcome record)."""
+    out: dict[str, Any] = {}
+    for index, line in enumerate(dry_run):
+        if "UNRESOLVED" not in str(line):
+            continue
+        by = next((a for a in approvals if a.get("status") == "approved" and a.get("resolution")
+                   and index in (a.get("unresolved_steps") or [])), None)
+        ran = next((r for r in reversed(records) if r.kind in ("action_intent", "action")
+                    and r.detail.get("step") == index and r.detail.get("calls")), None)
+        if by is None and ran is None:
+            continue
+        out[str(index)] = {
+            "resolved_by": by.get("decided_by") if by else None, "resolved_at": by.get("decided_at") if by else None,
+            "resolution": by.get("resolution") if by else None,
+            "ran_as": [PlannedCall.model_validate(c).describe() for c in ran.detail["calls"]] if ran else [],
+        }
+    return out
 
 
 class ConsoleReads:
@@ -128,7 +151,7 @@ class ConsoleReads:
             "timeline": [_timeline_entry(r) for r in records],
             "notes": [e.model_dump(mode="json") for e in incident.timeline],
             "rca": _rca(records, incident.diagnosis),
-            "plan": _plan(records),
+            "plan": _plan(records, approvals),
             "approvals": approvals,
             "outcome": self.records.get_summary(incident_id),
             "recovery": _recovery(incident.first_seen, records),

@@ -79,7 +79,8 @@ class IncidentDetail(IncidentSummary):
     timeline: list[TimelineEntry] = Field(description="the incident's audit records, in time order")
     notes: list[dict[str, Any]]
     rca: dict[str, Any] | None = Field(description="diagnosis, rules answer, analyzer (rules or llm), usage and cost")
-    plan: dict[str, Any] | None = Field(description="policy path, playbook, decision and dry run (the exact calls)")
+    plan: dict[str, Any] | None = Field(description="policy path, playbook, decision, dry run (the exact calls) and "
+                                        "resolved_steps (steps unresolved when planned, as completed)")
     approvals: list[Approval]
     outcome: dict[str, Any] | None
     recovery: Recovery

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fivetran_recovery.console.html import (
@@ -84,7 +85,8 @@ def _plan(plan: dict[str, Any] | None) -> str:
         return "<p>No recovery workflow started.</p>"
     decision = plan.get("decision") or {}
     playbook = plan.get("playbook") or {}
-    steps = "".join(f"<li><code>{esc(step)}</code></li>" for step in plan.get("dry_run") or [])
+    resolved = plan.get("resolved_steps") or {}
+    steps = "".join(_dry_run_step(step, resolved.get(str(i))) for i, step in enumerate(plan.get("dry_run") or []))
     reasons = "".join(f"<li>{esc(r)}</li>" for r in decision.get("reasons") or [])
     return definition_list([
         ("Policy path", badge(plan.get("path"))),
@@ -93,6 +95,30 @@ def _plan(plan: dict[str, Any] | None) -> str:
         ("Why", f"<ul>{reasons}</ul>"),
         ("Dry run (the exact calls)", f'<ol class="dry-run">{steps}</ol>' if steps else "no write calls"),
     ])
+
+
+def resolution_text(resolution: dict[str, Any] | None) -> str:
+    """An approver's resolution in words: `exclude columns events.page_view: viewed_at`."""
+    if not resolution:
+        return ""
+    columns = resolution.get("exclude_columns")
+    if isinstance(columns, dict) and set(resolution) == {"exclude_columns"}:
+        return "exclude columns " + "; ".join(f"{t}: {', '.join(map(str, c))}" for t, c in sorted(columns.items()))
+    return json.dumps(resolution, sort_keys=True, default=str)
+
+
+def _dry_run_step(line: str, resolved: dict[str, Any] | None) -> str:
+    """A dry-run line; a step that was unresolved when planned also shows what completed it, labelled."""
+    if not resolved:
+        return f"<li><code>{esc(line)}</code></li>"
+    parts = [f'<span class="label">Planned (before approval):</span> <code>{esc(line)}</code>']
+    if resolved.get("resolution"):
+        parts.append(f'<span class="label">Resolved by {esc(resolved.get("resolved_by"))} at '
+                     f'{esc(resolved.get("resolved_at"))}:</span> {esc(resolution_text(resolved["resolution"]))}')
+    ran = "; ".join(resolved.get("ran_as") or [])
+    parts.append(f'<span class="label">Ran as:</span> <code>{esc(ran)}</code>' if ran
+                 else '<span class="label">Runs as:</span> not run yet')
+    return '<li class="resolved-step">' + "<br>".join(parts) + "</li>"
 
 
 def incident_body(base: str, detail: dict[str, Any], csrf: str) -> str:
@@ -157,6 +183,8 @@ def approval_card(base: str, approval: dict[str, Any], csrf: str) -> str:
     ])
     if approval["status"] != "pending":
         decided = f"{approval.get('status')} by {approval.get('decided_by')} at {approval.get('decided_at')}"
+        if approval.get("resolution"):
+            decided += f"; resolved: {resolution_text(approval['resolution'])}"
         return f'<section class="card" aria-label="approval {esc(approval["approval_id"])}">{head}{body}' \
                f"<p>{esc(decided)}</p></section>"
     resolve = ""
