@@ -15,7 +15,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fivetran_recovery.recovery_sql import TableRef, duplicate_groups_sql
+from fivetran_recovery.recovery_sql import TableRef
+from fivetran_recovery.recovery_sql.templates import duplicate_groups_sql
 from fivetran_recovery.recovery_sql.warehouse import DuckDBWarehouse
 
 SYSTEM_COLUMNS = {"_fivetran_synced": "TIMESTAMP", "_fivetran_deleted": "BOOLEAN", "_fivetran_id": "VARCHAR"}

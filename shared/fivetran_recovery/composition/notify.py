@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fivetran_recovery.composition.adapters import Adapters
 from fivetran_recovery.composition.approve import approval_service
-from fivetran_recovery.recovery_sql.audit_mirror import audit_mirror_for
 from fivetran_recovery.workflow.notify import NotifyService
 
 
 def notify_service(adapters: Adapters) -> NotifyService:
+    from fivetran_recovery.recovery_sql.audit_mirror import audit_mirror_for  # sqlglot: not at cold start
+
     return NotifyService(
         config=adapters.config,
         approvals=approval_service(adapters),

@@ -1,6 +1,10 @@
-"""The Fivetran REST API client: `FivetranClient`, its typed models and errors."""
+"""The Fivetran REST API client: `FivetranClient`, its typed models and errors.
 
-from fivetran_recovery.fivetran.client import DEFAULT_BASE_URL, FivetranClient, credentials_from_secret
+The client module (and httpx under it) is imported on first use of `FivetranClient`, `DEFAULT_BASE_URL` or
+`credentials_from_secret`, not with this package: the handlers import the errors at cold start."""
+
+from typing import Any
+
 from fivetran_recovery.fivetran.errors import (
     BadRequestError,
     ConflictError,
@@ -28,6 +32,17 @@ from fivetran_recovery.fivetran.models import (
     WebhookTestResult,
 )
 from fivetran_recovery.fivetran.retry import Idempotency, RetryPolicy, parse_retry_after
+
+_CLIENT_NAMES = frozenset({"DEFAULT_BASE_URL", "FivetranClient", "credentials_from_secret"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _CLIENT_NAMES:
+        from fivetran_recovery.fivetran import client
+
+        return getattr(client, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_BASE_URL",

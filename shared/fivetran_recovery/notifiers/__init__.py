@@ -1,20 +1,44 @@
-"""Notification channels and the dispatcher that fans a notice out to every configured one."""
+"""Notification channels and the dispatcher that fans a notice out to every configured one.
+
+The HTTP channels (Slack, Jira, ServiceNow) and httpx under them are imported when a channel is built or
+first named (`from fivetran_recovery.notifiers import SlackNotifier` still works), not with this package:
+importing `notifiers.base` for `Notice` is part of four handlers' cold start."""
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from pydantic import SecretStr
 
 from fivetran_recovery.config import RecoveryConfig, SecretMissing, SecretSource, field
 from fivetran_recovery.notifiers.base import Notice, Notifier, NotifierError, mask_email
-from fivetran_recovery.notifiers.jira import JiraNotifier
 from fivetran_recovery.notifiers.outbox import ConsoleNotifier, OutboxNotifier
-from fivetran_recovery.notifiers.servicenow import ServiceNowNotifier
-from fivetran_recovery.notifiers.slack import SlackNotifier
+
+if TYPE_CHECKING:
+    import httpx
+
+    from fivetran_recovery.notifiers.jira import JiraNotifier
+    from fivetran_recovery.notifiers.servicenow import ServiceNowNotifier
+    from fivetran_recovery.notifiers.slack import SlackNotifier
+
+_CHANNEL_MODULES = {"JiraNotifier": "jira", "ServiceNowNotifier": "servicenow", "SlackNotifier": "slack"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _CHANNEL_MODULES:
+        return getattr(importlib.import_module(f"{__name__}.{_CHANNEL_MODULES[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _failures() -> tuple[type[Exception], ...]:
+    """What a failing channel raises: ours, or an httpx error (httpx imported only once something failed)."""
+    import httpx
+
+    return (NotifierError, httpx.HTTPError)
+
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +88,8 @@ def _build_one(
     http_client: httpx.Client | None,
 ) -> Notifier:
     if name == "slack":
+        from fivetran_recovery.notifiers.slack import SlackNotifier
+
         return SlackNotifier(
             bot_token=SecretStr(str(field(secrets, slack_secret_id, "bot_token"))),
             channel=config.slack_channel,
@@ -73,6 +99,8 @@ def _build_one(
     if name == "jira":
         if not config.jira_base_url:
             raise ValueError("NOTIFIERS names jira but JIRA_BASE_URL is not set")
+        from fivetran_recovery.notifiers.jira import JiraNotifier
+
         return JiraNotifier(
             base_url=config.jira_base_url,
             email=str(field(secrets, config.jira_secret_id, "email")),
@@ -85,6 +113,8 @@ def _build_one(
     if name == "servicenow":
         if not config.servicenow_base_url:
             raise ValueError("NOTIFIERS names servicenow but SERVICENOW_BASE_URL is not set")
+        from fivetran_recovery.notifiers.servicenow import ServiceNowNotifier
+
         return ServiceNowNotifier(
             base_url=config.servicenow_base_url,
             username=str(field(secrets, config.servicenow_secret_id, "username")),
@@ -134,7 +164,7 @@ class Dispatcher:
                 continue
             try:
                 refs[notifier.name] = notifier.post(notice)
-            except (NotifierError, httpx.HTTPError) as exc:
+            except _failures() as exc:
                 errors[notifier.name] = str(exc)
                 logger.warning("notifier failed", extra={"notifier": notifier.name, "error": str(exc)})
         return refs, errors
@@ -152,7 +182,7 @@ class Dispatcher:
                 continue
             try:
                 ref = direct(notice, email=email)
-            except (NotifierError, httpx.HTTPError) as exc:
+            except _failures() as exc:
                 errors[notifier.name] = str(exc)
                 continue
             return f"{ref.get('via', notifier.name)} to {mask_email(email)}", errors
@@ -166,6 +196,6 @@ class Dispatcher:
                 continue
             try:
                 notifier.update(ref, notice, decided=decided)  # type: ignore[call-arg]
-            except (NotifierError, httpx.HTTPError) as exc:
+            except _failures() as exc:
                 errors[notifier.name] = str(exc)
         return errors

@@ -11,7 +11,6 @@ from typing import Any
 from fivetran_recovery.models.workflow import PlannedCall, PlanStep
 from fivetran_recovery.playbooks.schema import SYNC_FREQUENCIES, Action, Step
 from fivetran_recovery.recovery_sql import TableRef
-from fivetran_recovery.recovery_sql.library import build
 from fivetran_recovery.workflow.context import PlanContext
 
 API = "/v1/connections"
@@ -140,6 +139,8 @@ def _sql_calls(
         if len(columns) != 1:
             return [], "exactly one affected column must be named for the JSON quarantine", params
         filled["column"] = columns[0]
+    from fivetran_recovery.recovery_sql.library import build  # sqlglot: not at cold start
+
     token = f"{ctx.incident_id or ctx.connection_id}:{index}"
     script = build(template, ctx.dialect, table, filled, token)
     calls = [PlannedCall(kind="sql", dialect=script.dialect, sql=statement) for statement in script.sql]

@@ -5,18 +5,21 @@ so the audit record of the action holds the way back."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fivetran_recovery.recovery_sql.identifiers import TableRef
-from fivetran_recovery.recovery_sql.library import build
-from fivetran_recovery.recovery_sql.runner import Preview, ScriptMismatch, ScriptRunner
 from fivetran_recovery.recovery_sql.script import RecoveryScript
+
+if TYPE_CHECKING:  # the library and the runner build sqlglot trees: imported where a script is built or run
+    from fivetran_recovery.recovery_sql.runner import Preview
 
 
 def planned_script(params: Mapping[str, Any], token: str = "") -> RecoveryScript:
     """The script a plan step carries (older plans carry only its parameters: it is rebuilt from them)."""
     if params.get("script"):
         return RecoveryScript.from_dict(params["script"])
+    from fivetran_recovery.recovery_sql.library import build
+
     table = TableRef(params["schema"], params["table"], params.get("project"))
     return build(params.get("template", "dedup_latest"), params["dialect"], table, params, token)
 
@@ -32,11 +35,15 @@ def sql_intent(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def preview_script(params: Mapping[str, Any], warehouse: Any) -> Preview:
+    from fivetran_recovery.recovery_sql.runner import ScriptRunner
+
     return ScriptRunner(warehouse).preview(planned_script(params))
 
 
 def run_script(params: Mapping[str, Any], approved_sql: Sequence[str], warehouse: Any) -> dict[str, Any]:
     """Runs the step's script; raises ScriptMismatch when it is not exactly the approved SQL."""
+    from fivetran_recovery.recovery_sql.runner import ScriptMismatch, ScriptRunner
+
     script = planned_script(params)
     if approved_sql and list(approved_sql) != script.sql:
         raise ScriptMismatch("the script to run differs from the SQL that was planned and approved")
@@ -68,6 +75,8 @@ def run_script(params: Mapping[str, Any], approved_sql: Sequence[str], warehouse
 
 def undo_script(script: Mapping[str, Any], warehouse: Any) -> dict[str, Any]:
     """Runs a stored script's undo (the "roll back this action" of a recovery-SQL step)."""
+    from fivetran_recovery.recovery_sql.runner import ScriptRunner
+
     recovery = RecoveryScript.from_dict(dict(script))
     outcome = ScriptRunner(warehouse).undo(recovery)
     return {"verified": outcome.verified, "checks": outcome.checks, "backup": outcome.backup,

@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-
-from sqlglot import exp
+from typing import TYPE_CHECKING
 
 from fivetran_recovery.config import WAREHOUSE_DIALECTS as DIALECTS
+
+if TYPE_CHECKING:  # sqlglot is imported where a node is built, not at import (it costs a handler's cold start)
+    from sqlglot import exp
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,254}$")
 _BIGQUERY_PROJECT = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
@@ -36,10 +38,14 @@ def check_ident(value: str) -> str:
 
 
 def ident(name: str) -> exp.Identifier:
+    from sqlglot import exp
+
     return exp.to_identifier(check_ident(name), quoted=True)
 
 
 def col(name: str, table: str | None = None) -> exp.Column:
+    from sqlglot import exp
+
     return exp.Column(this=ident(name), table=ident(table) if table else None)
 
 
@@ -56,6 +62,8 @@ class TableRef:
             raise ValueError(f"not a BigQuery project id: {self.project!r}")
 
     def node(self, alias: str | None = None) -> exp.Table:
+        from sqlglot import exp
+
         catalog = exp.to_identifier(self.project, quoted=True) if self.project else None
         table = exp.Table(this=ident(self.table), db=ident(self.schema), catalog=catalog)
         if alias:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from fivetran_recovery.recovery_sql.script import RecoveryScript
-from fivetran_recovery.recovery_sql.undo import undo_as_script
 from fivetran_recovery.remediation.rollback import NotRevertible, revert_steps, revertible
 from fivetran_recovery.workflow.sql_proposal import ROLLBACK_PLAYBOOK_ID, reviewed_workflow, script_workflow
 
@@ -56,6 +55,8 @@ class RollbackService:
             stored = ((detail.get("result") or {}).get("response") or {}).get("script")
             if not stored:
                 raise NotRevertible("the recovery-SQL record holds no script (nothing ran, or it predates undo)")
+            from fivetran_recovery.recovery_sql.undo import undo_as_script  # sqlglot: not at cold start
+
             undo = undo_as_script(RecoveryScript.from_dict(stored), name)
             return script_workflow(script=undo, reason=reason, **common)
         steps = revert_steps(record, connection_id)

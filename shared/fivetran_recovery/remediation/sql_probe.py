@@ -12,9 +12,8 @@ import logging
 from typing import Any
 
 from fivetran_recovery.models.workflow import PlanStep
-from fivetran_recovery.recovery_sql import TableRef, WarehouseError, duplicate_groups_sql
+from fivetran_recovery.recovery_sql import TableRef, WarehouseError
 from fivetran_recovery.recovery_sql.execution import resolved_by_begin
-from fivetran_recovery.recovery_sql.library import build
 from fivetran_recovery.workflow.sql_proposal import script_step
 
 logger = logging.getLogger(__name__)
@@ -39,6 +38,8 @@ def destination_tables(schema_config: Any) -> list[tuple[TableRef, list[str]]]:
 
 
 def tables_with_duplicates(warehouse: Any, schema_config: Any) -> list[tuple[TableRef, list[str], int]]:
+    from fivetran_recovery.recovery_sql.templates import duplicate_groups_sql  # sqlglot: not at cold start
+
     hits = []
     for ref, keys in destination_tables(schema_config):
         try:
@@ -71,6 +72,8 @@ def probe_unresolved(workflow: dict[str, Any], get_warehouse: Any, fivetran: Any
             continue
         ref, keys, groups = hits[0]
         token = f"{workflow['incident_id']}:{raw['index']}"
+        from fivetran_recovery.recovery_sql.library import build
+
         script = build("dedup_latest", warehouse.dialect, ref, {"keys": keys}, token)
         step = script_step(PlanStep.model_validate(raw), script)
         step = step.model_copy(update={"scope": "destination_probe",

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from fivetran_recovery.policy.human import parse_time
-from fivetran_recovery.recovery_sql import TableRef, duplicate_count_sql
+from fivetran_recovery.recovery_sql import TableRef
 
 if TYPE_CHECKING:
     from fivetran_recovery.audit import AuditLog, AuditRecord
@@ -112,6 +112,8 @@ class VerificationService:
         return answer
 
     def _duplicates_left(self, workflow: dict[str, Any]) -> int:
+        from fivetran_recovery.recovery_sql.templates import duplicate_groups_sql  # sqlglot: not at cold start
+
         warehouse = self.warehouse
         dedup = ("dedup_primary_key", "dedup_latest")
         steps = workflow["plan"]["steps"]
@@ -120,7 +122,7 @@ class VerificationService:
             return 0
         p = sql_steps[0]["params"]
         return int(
-            warehouse.scalar(duplicate_count_sql(warehouse.dialect, TableRef(p["schema"], p["table"]), p["keys"])) or 0
+            warehouse.scalar(duplicate_groups_sql(warehouse.dialect, TableRef(p["schema"], p["table"]), p["keys"])) or 0
         )
 
     def _record(self, workflow: dict[str, Any], answer: dict[str, Any]) -> None:
