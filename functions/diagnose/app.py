@@ -83,6 +83,8 @@ def _reconcile() -> dict[str, Any]:
 
     handle = _idempotent_handle()
     report = reconciler(lambda e: handle(message={"event_key": e.event_key, "event": e.to_message()})).run()
+    for fed in report.fed:
+        logger.info("sync outcome no webhook reported: fed from sync history", extra=fed)
     metrics.add_metric(name="ReconciledOutcomes", unit=MetricUnit.Count, value=len(report.fed))
     metrics.add_metric(name="DelayedWithoutFailure", unit=MetricUnit.Count, value=len(report.delayed))
     metrics.add_metric(name="WebhooksInactive", unit=MetricUnit.Count, value=len(report.inactive_webhooks))

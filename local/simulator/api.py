@@ -13,6 +13,8 @@ import hmac
 import json
 import time
 from collections.abc import Mapping
+from datetime import UTC
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -131,13 +133,17 @@ def _dispatch(
     return json_reply(status, payload, rate), parsed, params
 
 
+def http_date(sim: SimulatorCore) -> str:
+    """The Date header of an answer, on the simulator's clock (as a real server's is on its own)."""
+    return format_datetime(sim.now().astimezone(UTC), usegmt=True)
+
+
 def mock_transport(sim: SimulatorCore) -> Any:
     import httpx
 
     def respond(request: httpx.Request) -> httpx.Response:
         reply = handle(sim, request.method, request.url.raw_path.decode(), dict(request.headers), request.content)
-        return httpx.Response(
-            reply.status, content=reply.body, headers={"Content-Type": reply.content_type, **reply.headers}
-        )
+        headers = {"Content-Type": reply.content_type, "Date": http_date(sim), **reply.headers}
+        return httpx.Response(reply.status, content=reply.body, headers=headers)
 
     return httpx.MockTransport(respond)

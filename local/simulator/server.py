@@ -7,7 +7,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
-from local.simulator.api import handle
+from local.simulator.api import handle, http_date
 
 if TYPE_CHECKING:
     from local.simulator.core import SimulatorCore
@@ -37,6 +37,9 @@ def _handler_for(sim: SimulatorCore) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(reply.body)
 
         do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _serve
+
+        def date_time_string(self, timestamp: float | None = None) -> str:
+            return http_date(sim)  # the Date header on the simulator's clock
 
         def log_message(self, format: str, *args: object) -> None:
             logger.debug("simulator %s", format % args)

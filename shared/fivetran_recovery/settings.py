@@ -82,6 +82,9 @@ class Settings(BaseModel):
     workflow_start_attempts: int = Field(3, alias="WORKFLOW_START_ATTEMPTS", ge=1)
     # How far ahead of our clock an event's `created` may be and still order it; later ones count as received now.
     max_event_skew_seconds: int = Field(600, alias="MAX_EVENT_SKEW_SECONDS", ge=0)
+    # The reconciliation sweep leaves a sync that ended less than this long ago (on Fivetran's clock) to its next
+    # run: its webhook is most likely still on its way.
+    reconcile_settle_seconds: int = Field(300, alias="RECONCILE_SETTLE_SECONDS", ge=0)
     # A remediation step's claim is held this long: the remediate function's timeout plus a margin (budget.py).
     step_lease_seconds: int = Field(315, alias="STEP_LEASE_SECONDS", gt=0)
     # Comma-separated Statuspage summary URLs replacing config/status_feeds.yaml's (the local stack's simulator).

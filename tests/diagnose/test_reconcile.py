@@ -79,3 +79,28 @@ def test_given_an_inactive_api_webhook_when_reconciled_then_it_is_reported() -> 
     hook = client.create_account_webhook("https://hooks.example.invalid/x", ["sync_end"], active=False)
     report = Reconciler(fivetran=client, history=History(), handle=lambda e: None).run()
     assert report.inactive_webhooks == [hook.id]
+
+
+def test_given_a_sync_that_just_ended_when_reconciled_then_it_settles_first_on_fivetrans_clock() -> None:
+    from datetime import timedelta
+
+    sim, _webhooks, client = _setup()
+    sim.webhooks.drop["amber_falcon"] = {"sync_end"}  # its webhook is on its way (or lost: the next run decides)
+    sim.inject("amber_falcon", "oauth_expired")
+    sim.sync("amber_falcon")
+    for _ in range(60):  # until the sync has just ended (in steps of 30 simulated seconds)
+        sim.advance(30)
+        if any(r.status == "FAILURE" for r in client.iter_sync_history("amber_falcon")):
+            break
+    fed: list[WebhookEvent] = []
+    reconciler = Reconciler(fivetran=client, history=History(), handle=lambda e: fed.append(e) or {"action": "x"},
+                            now=lambda: client.server_time(), settle=timedelta(minutes=5))
+    report = reconciler.run()
+    assert client.server_time() == sim.now().replace(microsecond=0)  # the simulator's clock, from its Date header
+    settling = [s for s in report.settling if s["connection_id"] == "amber_falcon"]
+    assert settling and 0 <= settling[0]["ended_seconds_ago"] < 300
+    assert not [e for e in fed if e.connection_id == "amber_falcon"]
+    sim.advance(300)  # five simulated minutes later nothing came: fed, with the key its webhook would have had
+    again = reconciler.run()
+    assert [f["connection_id"] for f in again.fed if f["status"] == "FAILURE_WITH_TASK"] == ["amber_falcon"]
+    assert not [s for s in again.settling if s["connection_id"] == "amber_falcon"]

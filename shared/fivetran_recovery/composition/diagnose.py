@@ -4,7 +4,7 @@ from its secret, the notifications through the dispatcher and PagerDuty, the wor
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from fivetran_recovery.composition.adapters import Adapters
@@ -146,4 +146,11 @@ def reconciler(handle: Any, adapters: Adapters | None = None) -> Any:
     from fivetran_recovery.diagnose.reconcile import Reconciler
 
     adapters = adapters or Adapters()
-    return Reconciler(fivetran=adapters.fivetran, history=adapters.history, handle=handle)
+    fivetran = adapters.fivetran
+
+    def fivetran_now() -> datetime:  # the Date of Fivetran's latest answer (the sync history just read)
+        read = getattr(fivetran, "server_time", None)
+        return (read() if read is not None else None) or adapters.clock()
+
+    return Reconciler(fivetran=fivetran, history=adapters.history, handle=handle, now=fivetran_now,
+                      settle=timedelta(seconds=adapters.settings.reconcile_settle_seconds))

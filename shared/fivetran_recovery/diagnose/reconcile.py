@@ -9,6 +9,10 @@ a second incident. A connection Fivetran marks `delayed` with no failure on reco
 event to feed: it is logged and counted, so an alarm can page on it), and so is every account or group webhook
 that is not active (Fivetran disables one after 24 h of failed deliveries).
 
+A sync that ended less than `settle` ago (five minutes by default, RECONCILE_SETTLE_SECONDS) is left for the next
+run: its webhook is most likely still on its way. "Ago" is on Fivetran's clock (`now`: the Date of its answers),
+the clock its sync times are on; the local simulator's runs faster than ours.
+
 What cannot be known from the API is said so: the history's status FAILURE does not say FAILURE_WITH_TASK; the
 connection's open tasks do (Fivetran sets them with the task failure), so a failure on a connection with a task
 is fed as FAILURE_WITH_TASK with that task type. The sync's failure `reason` is the history's.
@@ -19,7 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fivetran_recovery.models.webhook import WebhookEvent
@@ -39,12 +43,14 @@ class ReconcileReport:
     connections: int = 0
     syncs_read: int = 0
     fed: list[dict[str, Any]] = field(default_factory=list)  # {connection_id, sync_id, status, action}
+    settling: list[dict[str, Any]] = field(default_factory=list)  # ended within the settle window: next run
     delayed: list[str] = field(default_factory=list)
     inactive_webhooks: list[str] = field(default_factory=list)  # Fivetran disables one after 24 h of failures
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"connections": self.connections, "syncs_read": self.syncs_read, "fed": self.fed,
+                "settling": self.settling,
                 "delayed": self.delayed, "inactive_webhooks": self.inactive_webhooks, "errors": self.errors}
 
 
@@ -54,6 +60,8 @@ class Reconciler:
     history: Any  # HistoryStore: recent(connection_id, limit=)
     handle: Callable[[WebhookEvent], Any]  # the webhook path (idempotent on the event key)
     history_limit: int = 100
+    settle: timedelta = timedelta(minutes=5)
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)  # Fivetran's clock (its syncs' times are on it)
 
     def run(self) -> ReconcileReport:
         report = ReconcileReport()
@@ -76,14 +84,18 @@ class Reconciler:
         records = [r for r in self.fivetran.iter_sync_history(connection.id) if r.status in FED and r.end]
         report.syncs_read += len(records)
         missed = [r for r in records if r.sync_id not in seen]
+        now = self.now()
         for record in sorted(missed, key=lambda r: r.end):  # oldest first, as the webhooks would have come
+            age = (now - record.end).total_seconds()
+            if age < self.settle.total_seconds():  # its webhook may still be on its way: the next run decides
+                report.settling.append({"connection_id": connection.id, "sync_id": record.sync_id,
+                                        "ended_seconds_ago": round(age, 1)})
+                continue
             event = self._event(connection, record)
             outcome = self.handle(event)
             action = getattr(outcome, "action", None) or (outcome or {}).get("action")
             report.fed.append({"connection_id": connection.id, "sync_id": record.sync_id,
                                "status": event.status, "event_key": event.event_key, "action": action})
-            logger.warning("sync outcome no webhook reported, fed from sync history",
-                           extra={"connection_id": connection.id, "sync_id": record.sync_id, "status": event.status})
         failed_on_record = any(r.status == "FAILURE" for r in records)
         if connection.status.update_state == "delayed" and not failed_on_record and not connection.paused:
             report.delayed.append(connection.id)

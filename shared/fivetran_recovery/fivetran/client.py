@@ -23,10 +23,12 @@ long ones; the rest 10 s.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -128,6 +130,12 @@ class FivetranClient(SchemaMethods, WebhookMethods):
             self._policy.rng = rng
         self.auto_pause_on_sync_conflict = auto_pause_on_sync_conflict
         self.page_size = page_size
+        self._server_date: datetime | None = None
+
+    def server_time(self) -> datetime | None:
+        """Fivetran's clock as its latest answer's Date header gave it (None before any): its sync times are on
+        that clock, so "ended N minutes ago" is measured against it (the local simulator's runs faster)."""
+        return self._server_date
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **kwargs: Any) -> FivetranClient:
@@ -204,6 +212,7 @@ class FivetranClient(SchemaMethods, WebhookMethods):
                 error: FivetranError = FivetranConnectionError(f"{type(exc).__name__}: {exc}", method=method, path=path)
                 ambiguous, retryable = sent, idempotency is Idempotency.SAFE or not sent
             else:
+                self._note_date(response)
                 if response.status_code < 400:
                     return self._decode(response, method, path)
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -239,6 +248,10 @@ class FivetranClient(SchemaMethods, WebhookMethods):
             extra={"method": method, "path": path, "status": error.status, "attempt": attempt, "delay": delay},
         )
         self._sleep(delay)
+
+    def _note_date(self, response: httpx.Response) -> None:
+        with contextlib.suppress(KeyError, TypeError, ValueError, IndexError):  # no usable Date: the last one stands
+            self._server_date = parsedate_to_datetime(response.headers["date"]).astimezone(UTC)
 
     @staticmethod
     def _decode(response: httpx.Response, method: str, path: str) -> dict[str, Any]:
