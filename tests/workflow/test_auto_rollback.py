@@ -57,7 +57,7 @@ def workflow(rollback_risk: str) -> dict:
 
 
 def service(fivetran, audit) -> VerificationService:
-    records = SimpleNamespace(record_outcome=lambda *a: None, set_status=lambda *a: None)
+    records = SimpleNamespace(record_outcome=lambda *a, **k: True, set_status=lambda *a: None)
     return VerificationService(audit=audit, records=records, fivetran=fivetran, warehouse=None,
                                rollback=rollback_runner(fivetran=fivetran, audit=audit, clock=lambda: T0))
 
@@ -69,8 +69,8 @@ def test_given_a_failed_verification_and_a_low_risk_rollback_then_it_runs_and_is
     assert answer["status"] == "failed" and [r["status"] for r in answer["rollback"]] == ["done"]
     assert fivetran.calls == [("resume", "c1")]
     kinds = [r.kind for r in audit.records]
-    assert kinds == ["verification", "action", "rollback"]
-    action = audit.records[1].detail
+    assert kinds == ["verification", "action_intent", "action", "rollback"]  # the intent before the call
+    action = audit.records[2].detail
     assert action["rollback"] is True and action["before"]["paused"] is True and action["after"]["paused"] is False
 
 

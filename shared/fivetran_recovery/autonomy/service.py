@@ -45,6 +45,8 @@ class EarnedAutonomy:
         """Apply one outcome (retried on a concurrent write); a stage change is written to the audit trail."""
         for _ in range(5):
             current = self.standing(playbook_id)
+            if f"{incident_id}:{outcome}" in current.recent:
+                return None  # this incident's outcome is counted already (a retried verify)
             updated, change = apply_outcome(current, outcome, incident_id=incident_id,
                                             promote_after=self.promote_after, now=self.clock())
             try:

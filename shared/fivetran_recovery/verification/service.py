@@ -1,7 +1,9 @@
 """Verify: did the next sync after the remediation succeed, is the connection healthy and the data fresh again?
 
 Called by the state machine after each wait; returns pending until the evidence is in or the attempts run out.
-A definitive result (verified or failed) is audited and counted in the playbook's track record.
+A definitive result (verified or failed) is audited and counted in the playbook's track record. The verdict's
+record comes first; a retried invocation (after a crash) finds it and only completes what follows it (the count,
+autonomy, the status, the rollback), each of which happens once however often it is redone.
 """
 
 from __future__ import annotations
@@ -85,6 +87,9 @@ class VerificationService:
     autonomy: Any = None  # EarnedAutonomy: a verified or failed run moves its playbook on the ladder
 
     def verify(self, workflow: dict[str, Any], *, attempt: int, max_attempts: int) -> dict[str, Any]:
+        earlier = self._recorded_verdict(workflow)
+        if earlier is not None:  # a retried invocation after the verdict was recorded: finish it, never re-decide
+            return self._after_verdict(workflow, earlier)
         attempt = int(attempt) + 1
         plan = workflow["plan"]["verification"]
         connection = self.fivetran.get_connection(workflow["connection_id"])
@@ -105,10 +110,31 @@ class VerificationService:
             "baseline_succeeded_at": since.get("succeeded_at"),
             "succeeded_at": connection.succeeded_at.isoformat() if connection.succeeded_at else None,
         }
-        if status != "pending":
-            self._record(workflow, answer)
-        if status == "failed" and self.rollback is not None:
-            answer["rollback"] = self.rollback(workflow)
+        if status == "pending":
+            return answer
+        answer["run"] = run_key(workflow)
+        self._append(workflow, "verification", answer)  # the verdict first: everything after it can be redone
+        return self._after_verdict(workflow, answer)
+
+    def _recorded_verdict(self, workflow: dict[str, Any]) -> dict[str, Any] | None:
+        key = run_key(workflow)
+        return next((dict(r.detail) for r in self.audit.for_incident(workflow["incident_id"])
+                     if r.kind == "verification" and r.detail.get("run") == key), None)
+
+    def _after_verdict(self, workflow: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+        """What follows a recorded verdict, each part once however often the invocation is retried."""
+        verified = answer["status"] == "verified"
+        outcome = "verified" if verified else "failed"
+        playbook = workflow["playbook"]
+        self.records.record_outcome(playbook["id"], int(playbook["version"]), outcome, once_for=answer["run"])
+        wrote = workflow["decision"]["path"] != "monitor" and any(s["writes"] for s in workflow["plan"]["steps"])
+        if self.autonomy is not None and wrote:  # a run that changed something (counted once per incident)
+            self.autonomy.record(playbook["id"], outcome, incident_id=workflow["incident_id"],
+                                 connection_id=workflow["connection_id"])
+        note = "recovery verified" if verified else f"verification failed after {answer['attempt']} checks"
+        self.records.set_status(workflow["incident_id"], "recovered" if verified else "escalated", note)
+        if not verified and self.rollback is not None:
+            answer = {**answer, "rollback": self.rollback(workflow)}
         return answer
 
     def _duplicates_left(self, workflow: dict[str, Any]) -> int:
@@ -125,20 +151,11 @@ class VerificationService:
             warehouse.scalar(duplicate_groups_sql(warehouse.dialect, TableRef(p["schema"], p["table"]), p["keys"])) or 0
         )
 
-    def _record(self, workflow: dict[str, Any], answer: dict[str, Any]) -> None:
-        verified = answer["status"] == "verified"
-        self.audit.append(
-            chain_id=workflow["connection_id"],
-            incident_id=workflow["incident_id"],
-            kind="verification",
-            actor=ACTOR,
-            detail=answer,
-        )
-        playbook = workflow["playbook"]
-        self.records.record_outcome(playbook["id"], int(playbook["version"]), "verified" if verified else "failed")
-        wrote = workflow["decision"]["path"] != "monitor" and any(s["writes"] for s in workflow["plan"]["steps"])
-        if self.autonomy is not None and wrote:  # only a run that changed something earns or loses autonomy
-            self.autonomy.record(playbook["id"], "verified" if verified else "failed",
-                                 incident_id=workflow["incident_id"], connection_id=workflow["connection_id"])
-        note = "recovery verified" if verified else f"verification failed after {answer['attempt']} checks"
-        self.records.set_status(workflow["incident_id"], "recovered" if verified else "escalated", note)
+    def _append(self, workflow: dict[str, Any], kind: str, detail: dict[str, Any]) -> None:
+        self.audit.append(chain_id=workflow["connection_id"], incident_id=workflow["incident_id"], kind=kind,
+                          actor=ACTOR, detail=detail)
+
+
+def run_key(workflow: dict[str, Any]) -> str:
+    """One workflow run of an incident (a later run of the same incident verifies anew)."""
+    return f"{workflow['incident_id']}@{workflow.get('started_at') or '-'}"

@@ -6,7 +6,8 @@
 - approval pointer: `INC#<incident>` / `APPROVAL#<approval id>` — which approvals an incident asked for (the
   timeout path expires them without scanning ApprovalsTable).
 - playbook track record: `PLAYBOOK#<id>` / `TRACK#v<version>` — counters by outcome (ADD, so concurrent
-  workflows never lose a count).
+  workflows never lose a count); `COUNTED#<run>` / `TRACK#<id>` marks a run as counted (a retried verify
+  counts once).
 Incident status changes go through the incident store (optimistic versioning) when the incident exists.
 """
 
@@ -128,13 +129,33 @@ class WorkflowRecords:
         return [item["approval_id"] for item in answer.get("Items", [])]
 
     # -- track record ---------------------------------------------------------------------------------------
-    def record_outcome(self, playbook_id: str, version: int, outcome: str) -> None:
-        self._table.update_item(
-            Key={"pk": f"PLAYBOOK#{playbook_id}", "sk": f"TRACK#v{version}"},
-            UpdateExpression="ADD #o :one, runs :one SET last_outcome = :o, last_at = :at",
-            ExpressionAttributeNames={"#o": f"outcome_{outcome}"},
-            ExpressionAttributeValues={":one": 1, ":o": outcome, ":at": self._clock().astimezone(UTC).isoformat()},
-        )
+    def record_outcome(self, playbook_id: str, version: int, outcome: str, *, once_for: str | None = None) -> bool:
+        """Count one outcome. With `once_for` (a run's key) it is counted once however often it is retried: the
+        run's marker item and the counter are written in one transaction. False: already counted."""
+        count = {
+            "Key": {"pk": f"PLAYBOOK#{playbook_id}", "sk": f"TRACK#v{version}"},
+            "UpdateExpression": "ADD #o :one, runs :one SET last_outcome = :o, last_at = :at",
+            "ExpressionAttributeNames": {"#o": f"outcome_{outcome}"},
+            "ExpressionAttributeValues": {":one": 1, ":o": outcome,
+                                          ":at": self._clock().astimezone(UTC).isoformat()},
+        }
+        if once_for is None:
+            self._table.update_item(**count)
+            return True
+        marker = {"pk": f"COUNTED#{once_for}", "sk": f"TRACK#{playbook_id}",
+                  "expires_at": int(self._clock().timestamp()) + 30 * 24 * 3600}
+        try:  # the resource's own client takes Python values
+            self._table.meta.client.transact_write_items(TransactItems=[
+                {"Put": {"TableName": self._table.name, "Item": marker,
+                         "ConditionExpression": "attribute_not_exists(pk)"}},
+                {"Update": {"TableName": self._table.name, **count}},
+            ])
+        except ClientError as exc:
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons") or []]
+            if "ConditionalCheckFailed" not in reasons:  # a conflict or an outage: not "already counted"
+                raise
+            return False
+        return True
 
     def track_record(self, playbook_id: str) -> dict[str, dict[str, Any]]:
         from boto3.dynamodb.conditions import Key
