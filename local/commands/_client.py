@@ -9,10 +9,13 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
+from local.commands._output import error
 
 TOKEN_ENV = "FIVETRAN_RECOVERY_TOKEN"
 URL_ENV = "FIVETRAN_RECOVERY_API_URL"
@@ -99,3 +102,31 @@ class ApiClient:
             message = body.get("error") if isinstance(body, dict) else None
             raise ApiError(f"{method} {path} answered {response.status_code}: {message or body}")
         return body
+
+
+def run_command(command: str, call: Callable[[], Any], show: Callable[[Any], None], *, json_out: bool,
+                failed: int = 1, refusals: tuple[type[Exception], ...] = (ApiError,)) -> int:
+    """The steps of a command that asks the stack something: `call` (which builds its `ApiClient(api_url)`, the
+    local stack or `--api-url`), then one JSON document with `--json` or `show(answer)`. A refusal (ApiError:
+    unreachable, no token, an error answer) is one line on stderr and exit `failed`."""
+    try:
+        answer = call()
+    except refusals as exc:
+        error(command, str(exc))
+        return failed
+    if json_out:
+        print(json.dumps(answer, indent=2))
+    else:
+        show(answer)
+    return 0
+
+
+def list_when_bare(list_command: Callable[..., int]) -> Callable[..., None]:
+    """A command group's callback: with no subcommand, `list_command` (with the group's --api-url and --json)."""
+
+    def default(ctx: typer.Context, api_url: ApiUrlOption = None, json_out: JsonOption = False) -> None:
+        """With no subcommand: the list (`--json` and `--api-url` work here too)."""
+        if ctx.invoked_subcommand is None:
+            raise typer.Exit(list_command(api_url=api_url, json_out=json_out))
+
+    return default

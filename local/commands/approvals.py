@@ -3,32 +3,24 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import typer
 
-from local.commands._client import ApiUrlOption, JsonOption
+from local.commands._client import ApiClient, list_when_bare, run_command
+from local.commands._client import ApiUrlOption as ApiUrl
+from local.commands._client import JsonOption as Json
 from local.commands._output import error, table
-
-ApiUrl = ApiUrlOption
-Json = JsonOption
 
 
 def register(app: typer.Typer) -> None:
     group = typer.Typer(name="approvals", help="The approval queue: list it, approve or reject one.",
                         invoke_without_command=True)
-    group.callback()(default)
+    group.callback()(list_when_bare(list_approvals))
     group.command("list", help="Approvals by status (default: pending).")(list_approvals)
     group.command("approve", help="Approve a pending plan (give --exclude for a step that needs input).")(approve)
     group.command("reject", help="Reject a pending plan: nothing runs. A comment is required.")(reject)
     app.add_typer(group, name="approvals")
-
-
-def default(ctx: typer.Context, api_url: ApiUrl = None, json_out: Json = False) -> None:
-    """With no subcommand: the list (`--json` and `--api-url` work here too)."""
-    if ctx.invoked_subcommand is None:
-        raise typer.Exit(list_approvals(api_url=api_url, json_out=json_out))
 
 
 def list_approvals(
@@ -36,36 +28,22 @@ def list_approvals(
     api_url: ApiUrl = None,
     json_out: Json = False,
 ) -> int:
-    from local.commands._client import ApiClient, ApiError
+    def show(listing: dict[str, Any]) -> None:
+        table(["approval", "status", "incident", "connection", "playbook", "expires", "needs input"],
+              [(a["approval_id"], a["status"], a["incident_id"], a["connection_id"], a["playbook_id"],
+                a["expires_at_iso"], "yes" if a["unresolved_steps"] else "") for a in listing["approvals"]],
+              title=f"{listing['total']} {status} approval(s)")
 
-    try:
-        listing = ApiClient(api_url).get("/api/approvals", status=status)
-    except ApiError as exc:
-        error("approvals", str(exc))
-        return 2
-    if json_out:
-        print(json.dumps(listing, indent=2))
-        return 0
-    table(["approval", "status", "incident", "connection", "playbook", "expires", "needs input"],
-          [(a["approval_id"], a["status"], a["incident_id"], a["connection_id"], a["playbook_id"],
-            a["expires_at_iso"], "yes" if a["unresolved_steps"] else "") for a in listing["approvals"]],
-          title=f"{listing['total']} {status} approval(s)")
-    return 0
+    return run_command("approvals", lambda: ApiClient(api_url).get("/api/approvals", status=status), show,
+                       json_out=json_out, failed=2)
 
 
 def _decide(approval_id: str, body: dict[str, Any], api_url: str | None, json_out: bool) -> int:
-    from local.commands._client import ApiClient, ApiError
-
-    try:
-        result = ApiClient(api_url).post(f"/api/approvals/{approval_id}/decision", body)
-    except ApiError as exc:
-        error("approvals", str(exc))
-        return 1
-    if json_out:
-        print(json.dumps(result, indent=2))
-    else:
-        print(f"{result['approval_id']} {result['status']} by {result['decided_by']} at {result['decided_at']}")
-    return 0
+    return run_command(
+        "approvals", lambda: ApiClient(api_url).post(f"/api/approvals/{approval_id}/decision", body),
+        lambda r: print(f"{r['approval_id']} {r['status']} by {r['decided_by']} at {r['decided_at']}"),
+        json_out=json_out,
+    )
 
 
 def approve(

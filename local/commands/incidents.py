@@ -3,31 +3,23 @@ deployed API with --api-url and $FIVETRAN_RECOVERY_TOKEN)."""
 
 from __future__ import annotations
 
-import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from local.commands._client import ApiUrlOption, JsonOption
-from local.commands._output import error, table
-
-ApiUrl = ApiUrlOption
-Json = JsonOption
+from local.commands._client import ApiClient, list_when_bare, run_command
+from local.commands._client import ApiUrlOption as ApiUrl
+from local.commands._client import JsonOption as Json
+from local.commands._output import table
 
 
 def register(app: typer.Typer) -> None:
     group = typer.Typer(name="incidents", help="List the incidents of the running stack, or show one.",
                         invoke_without_command=True)
-    group.callback()(default)
+    group.callback()(list_when_bare(list_incidents))
     group.command("list", help="Open and recent incidents, newest first.")(list_incidents)
     group.command("show", help="One incident: timeline, root cause, plan and dry run, approvals.")(show)
     app.add_typer(group, name="incidents")
-
-
-def default(ctx: typer.Context, api_url: ApiUrl = None, json_out: Json = False) -> None:
-    """With no subcommand: the list (`--json` and `--api-url` work here too)."""
-    if ctx.invoked_subcommand is None:
-        raise typer.Exit(list_incidents(api_url=api_url, json_out=json_out))
 
 
 def list_incidents(
@@ -38,22 +30,15 @@ def list_incidents(
     api_url: ApiUrl = None,
     json_out: Json = False,
 ) -> int:
-    from local.commands._client import ApiClient, ApiError
+    def show_list(listing: dict[str, Any]) -> None:
+        table(["incident", "status", "kind", "connection", "cause", "last seen", "summary"],
+              [(i["id"], i["status"], i["kind"], i["connection_id"] or i["destination_group_id"],
+                f"{i['category']}/{i['pattern']}", i["last_seen"], (i["summary"] or "")[:80])
+               for i in listing["incidents"]], title=f"{listing['total']} incident(s)")
 
-    try:
-        listing = ApiClient(api_url).get("/api/incidents", status=status, connection=connection,
-                                         category=category, destination=destination)
-    except ApiError as exc:
-        error("incidents", str(exc))
-        return 2
-    if json_out:
-        print(json.dumps(listing, indent=2))
-        return 0
-    table(["incident", "status", "kind", "connection", "cause", "last seen", "summary"],
-          [(i["id"], i["status"], i["kind"], i["connection_id"] or i["destination_group_id"],
-            f"{i['category']}/{i['pattern']}", i["last_seen"], (i["summary"] or "")[:80])
-           for i in listing["incidents"]], title=f"{listing['total']} incident(s)")
-    return 0
+    filters = {"status": status, "connection": connection, "category": category, "destination": destination}
+    return run_command("incidents", lambda: ApiClient(api_url).get("/api/incidents", **filters), show_list,
+                       json_out=json_out, failed=2)
 
 
 def show(
@@ -61,16 +46,11 @@ def show(
     api_url: ApiUrl = None,
     json_out: Json = False,
 ) -> int:
-    from local.commands._client import ApiClient, ApiError
+    return run_command("incidents", lambda: ApiClient(api_url).get(f"/api/incidents/{incident_id}"), _show_detail,
+                       json_out=json_out)
 
-    try:
-        detail = ApiClient(api_url).get(f"/api/incidents/{incident_id}")
-    except ApiError as exc:
-        error("incidents", str(exc))
-        return 1
-    if json_out:
-        print(json.dumps(detail, indent=2))
-        return 0
+
+def _show_detail(detail: dict[str, Any]) -> None:
     rca = (detail.get("rca") or {}).get("diagnosis") or {}
     plan = detail.get("plan") or {}
     print(f"{detail['id']}  {detail['status']}  {detail['connection_id'] or detail['destination_group_id']}")
@@ -86,4 +66,3 @@ def show(
           title="timeline")
     if detail.get("dashboard_url"):
         print(f"Fivetran: {detail['dashboard_url']}")
-    return 0

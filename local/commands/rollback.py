@@ -5,12 +5,11 @@ at (AWS, or the local stack's moto endpoints)."""
 
 from __future__ import annotations
 
-import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from local.commands._output import error
+from local.commands._client import run_command
 
 
 def register(app: typer.Typer) -> None:
@@ -34,25 +33,24 @@ def rollback(
     from fivetran_recovery.remediation.rollback import NotRevertible
 
     service = rollback_service(Adapters())
-    try:
+
+    def call() -> Any:
         if list_:
-            answer: object = service.candidates(incident)
-        elif dry_run:
+            return service.candidates(incident)
+        if dry_run:
             workflow = service.plan(incident, seq)
-            answer = {"rollback_incident_id": workflow["incident_id"], "plan": workflow["dry_run"], "started": False}
-        else:
-            answer = service.propose(incident, seq)
-    except NotRevertible as exc:
-        error("rollback", str(exc))
-        raise typer.Exit(1) from None
-    if json_out:
-        typer.echo(json.dumps(answer, indent=2))
-    elif isinstance(answer, list):
+            return {"rollback_incident_id": workflow["incident_id"], "plan": workflow["dry_run"], "started": False}
+        return service.propose(incident, seq)
+
+    return run_command("rollback", call, _show, json_out=json_out, refusals=(NotRevertible,))
+
+
+def _show(answer: Any) -> None:
+    if isinstance(answer, list):
         for item in answer:
             typer.echo(f"seq {item['seq']}: step {item['step']} {item['action']} on {item['connection_id']}")
-    else:
-        state = "started, waiting for approval" if answer["started"] else "not started (--dry-run)"
-        typer.echo(f"rollback {answer['rollback_incident_id']}: {state}")
-        for line in answer["plan"]:
-            typer.echo(f"  {line}")
-    return 0
+        return
+    state = "started, waiting for approval" if answer["started"] else "not started (--dry-run)"
+    typer.echo(f"rollback {answer['rollback_incident_id']}: {state}")
+    for line in answer["plan"]:
+        typer.echo(f"  {line}")

@@ -77,16 +77,18 @@ def secure_headers(response: Response) -> Response:
     return response
 
 
-def guarded(router: Router, refuse: Callable[[Refused], Response], **caller_options: Any) -> Callable:
+def guarded(router: Router, refuse: Callable[[Refused], Response], *,
+            csrf_from: Callable[[], str | None] | None = None, **caller_options: Any) -> Callable:
     """A route decorator: authenticate first (`caller`), answer `refuse(...)` when refused; the route reads the
-    caller with `who()`. Signatures pass through (functools.wraps), so Powertools still validates the route's own
-    parameters."""
+    caller with `who()`. `csrf_from` reads the CSRF token of the request (a form field) instead of the header.
+    Signatures pass through (functools.wraps), so Powertools still validates the route's own parameters."""
 
     def decorate(handler: Callable[..., Response]) -> Callable[..., Response]:
         @functools.wraps(handler)
         def checked(*args: Any, **kwargs: Any) -> Response:
             try:
-                remember("caller", caller(router, **caller_options))
+                csrf = {"csrf": csrf_from()} if csrf_from is not None else {}
+                remember("caller", caller(router, **caller_options, **csrf))
             except Refused as exc:
                 return refuse(exc)
             return handler(*args, **kwargs)

@@ -15,8 +15,9 @@ from fivetran_recovery.approvals.api import raw_body
 from fivetran_recovery.approvals.auth import AuthError
 from fivetran_recovery.approvals.service import DecisionBody
 from fivetran_recovery.console import views
-from fivetran_recovery.console.access import Caller, Refused, caller, console_of, current_session, guarded, who
+from fivetran_recovery.console.access import Caller, Refused, console_of, current_session, guarded, who
 from fivetran_recovery.console.html import esc, message, page, sign_in_form, url
+from fivetran_recovery.httpapi import remember, request_value
 
 router = Router()
 HTML = "text/html; charset=utf-8"
@@ -42,8 +43,15 @@ def _redirect(location: str, cookies: list[Any] | None = None) -> Response:
 
 
 def _form() -> dict[str, str]:
+    """The posted form, parsed once per request."""
+    try:
+        return request_value("form")
+    except KeyError:
+        pass
     parsed = parse_qs(raw_body(router.current_event.raw_event).decode("utf-8", "replace"), keep_blank_values=True)
-    return {k: v[0] for k, v in parsed.items()}
+    form = {k: v[0] for k, v in parsed.items()}
+    remember("form", form)
+    return form
 
 
 def _to_login(_: Refused) -> Response:
@@ -64,6 +72,10 @@ def _refusal(exc: Refused) -> Response:
     base = base_path()
     body = message(str(exc)) + f'<p><a href="{esc(url(base, "console", "login"))}">Sign in</a></p>'
     return _html(exc.status, page(base, "Refused", body))
+
+
+# A form POST: a session and the form's CSRF token, else the refusal page; the route reads `who()` and `_form()`.
+signed_in_form = guarded(router, _refusal, allow_bearer=False, csrf_from=lambda: _form().get("csrf"))
 
 
 @router.get("/console")
@@ -103,11 +115,8 @@ def login():
 
 
 @router.post("/console/logout")
+@signed_in_form
 def logout():
-    try:
-        caller(router, csrf=_form().get("csrf"), allow_bearer=False)
-    except Refused as exc:
-        return _refusal(exc)
     return _redirect(url(base_path(), "console", "login"), cookies=[console_of(router).signer().clearing_cookie()])
 
 
@@ -159,12 +168,9 @@ def parse_exclude_columns(text: str) -> dict[str, list[str]]:
 
 
 @router.post("/console/approvals/<approval_id>/decision")
+@signed_in_form
 def decide_form(approval_id: str):
-    form = _form()
-    try:
-        me = caller(router, csrf=form.get("csrf"), allow_bearer=False)
-    except Refused as exc:
-        return _refusal(exc)
+    form, me = _form(), who()
     try:
         resolve = ({"exclude_columns": parse_exclude_columns(form["exclude_columns"])}
                    if form.get("exclude_columns", "").strip() else None)
@@ -191,12 +197,9 @@ def connections_page():
 
 
 @router.post("/console/connections/<connection_id>/automation")
+@signed_in_form
 def automation_form(connection_id: str):
-    form = _form()
-    try:
-        me = caller(router, csrf=form.get("csrf"), allow_bearer=False)
-    except Refused as exc:
-        return _refusal(exc)
+    form, me = _form(), who()
     try:
         console_of(router).set_automation(connection_id, stop=form.get("action") == "stop", by=me.approver,
                                           reason=form.get("reason", ""))
