@@ -306,7 +306,7 @@ def check_storm(
     outcome = StormOutcome(
         incidents=len(real),
         parents=len(parents),
-        children_per_parent=sorted(len(p.children) for p in parents),
+        children_per_parent=sorted(len(incidents.children(p.id)) for p in parents),
         separate=len(separate),
         self_healed=len(healed),
         deep_diagnoses=observed.deep_diagnoses,

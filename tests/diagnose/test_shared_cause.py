@@ -30,6 +30,7 @@ def test_given_one_outage_on_five_destinations_then_one_parent_with_every_connec
     singles = [i for i in every if i.kind is IncidentKind.SINGLE]
     assert len(parents) == 1 and singles == []
     parent = parents[0]
-    assert sorted(parent.child_connections) == sorted(c for c, _ in connections)
+    assert sorted(c.connection_id for c in rig.incidents.children(parent.id)) == sorted(c for c, _ in connections)
+    assert parent.child_count == len(connections) and len(parent.child_sample) == 10  # a read carries a sample
     children = [i for i in every if i.kind is IncidentKind.CHILD]
     assert parent.counts.failures == sum(c.counts.failures for c in children) == 2 * len(connections)

@@ -140,33 +140,6 @@ def test_given_confirmed_incidents_without_workflow_then_listed_until_started_or
     assert stores.incidents.awaiting_workflow(NOW + timedelta(hours=1)) == []
 
 
-def test_given_counts_added_beside_document_updates_then_none_is_lost(stores) -> None:
-    import threading
-
-    stores.incidents.create(_incident("inc-p", "c1"))
-    later = NOW + timedelta(minutes=5)
-
-    def count() -> None:
-        for _ in range(10):
-            stores.incidents.add_counts("inc-p", events=1, failures=1, last_seen=later)
-
-    def touch(incident: Incident) -> Incident:
-        incident.note(NOW, "touched")
-        return incident
-
-    workers = [threading.Thread(target=count) for _ in range(3)]
-    for worker in workers:
-        worker.start()
-    for _ in range(5):
-        stores.incidents.update("inc-p", touch)  # the document is rewritten meanwhile: counts stay
-    for worker in workers:
-        worker.join()
-    stores.incidents.update("inc-p", touch)
-    stored = stores.incidents.get("inc-p")
-    assert stored.counts.failures == 30 and stored.counts.events == 30
-    assert stored.last_seen == later and len([t for t in stored.timeline if t.kind == "touched"]) == 6
-
-
 def test_given_signals_when_queried_since_then_window_applies(stores) -> None:
     for minutes, connection in [(0, "c1"), (10, "c2"), (40, "c3"), (41, "c2")]:
         stores.correlation.record(

@@ -245,7 +245,7 @@ def test_given_shared_cause_permanent_failure_when_siblings_follow_then_grouped_
     decisions = [rig.triage.process(sync_end(f"c{i}", i * 10), SHARED_PERMANENT, now=at(i * 10 + 1)) for i in range(3)]
     assert not any(d.should_diagnose_deeply for d in decisions)  # held for the group wait, then grouped
     [confirmed] = rig.triage.sweep(now=at(200))
-    assert confirmed.incident.kind is IncidentKind.PARENT and len(confirmed.incident.children) == 3
+    assert confirmed.incident.kind is IncidentKind.PARENT and confirmed.incident.child_count == 3
 
 
 # ---------------------------------------------------------------- workflow status updates

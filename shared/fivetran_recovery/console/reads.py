@@ -35,7 +35,8 @@ def incident_summary(incident: Any) -> dict[str, Any]:
         "connection_id": incident.connection_id, "destination_group_id": incident.destination_group_id,
         "category": incident.category.value, "pattern": incident.pattern, "criticality": incident.criticality.value,
         "first_seen": _iso(incident.first_seen), "last_seen": _iso(incident.last_seen),
-        "closed_at": _iso(incident.closed_at), "parent_id": incident.parent_id, "children": list(incident.children),
+        "closed_at": _iso(incident.closed_at), "parent_id": incident.parent_id,
+        "children": [c.incident_id for c in incident.child_sample], "child_count": incident.child_count,
         "summary": diagnosis.summary if diagnosis else None, "failures": incident.counts.failures,
     }
 
@@ -145,7 +146,8 @@ class ConsoleReads:
             return None
         records = self.audit.for_incident(incident_id)
         approvals = [a for a in (self.approvals.get(i) for i in self.records.approval_ids(incident_id)) if a]
-        children = [incident_summary(c) for c in (self.incidents.get(i) for i in incident.children) if c]
+        refs = self.incidents.children(incident_id)[:MAX_LIST]  # every child is its own item: a page of them
+        children = [incident_summary(c) for c in (self.incidents.get(r.incident_id) for r in refs) if c]
         return {
             **incident_summary(incident),
             "timeline": [_timeline_entry(r) for r in records],

@@ -35,7 +35,8 @@ class IncidentSummary(_Open):
     last_seen: str
     closed_at: str | None
     parent_id: str | None
-    children: list[str]
+    children: list[str]  # a parent's: a sample of its newest children
+    child_count: int = 0
     summary: str | None
     failures: int
 

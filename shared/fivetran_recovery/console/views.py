@@ -34,7 +34,8 @@ def incidents_body(base: str, listing: dict[str, Any], filters: dict[str, str | 
     for item in listing["incidents"]:
         href = url(base, "console", "incidents", item["id"])
         where = item["connection_id"] or f"destination {item['destination_group_id'] or '-'}"
-        kids = f" ({len(item['children'])} children)" if item["children"] else ""
+        count = int(item.get("child_count") or len(item["children"]))
+        kids = f" ({count} children)" if count else ""
         parent = f"child of {item['parent_id']}" if item["parent_id"] else ""
         rows.append(
             f'<tr id="incident-{esc(item["id"])}" data-incident-id="{esc(item["id"])}">'

@@ -1,8 +1,13 @@
 """Incidents: one record per real problem, with the paper trail of how it got there.
 
 Kinds: a `single` incident covers one connection; a `parent` covers a shared cause (one destination or one pattern
-failing on many connections) and lists its `child` incidents, one per affected connection. Only top-level
-incidents (single and parent) are what people see, diagnose and remediate; children carry per-connection counts.
+failing on many connections) with `child` incidents, one per affected connection. Only top-level incidents
+(single and parent) are what people see, diagnose and remediate; children carry per-connection counts.
+
+A parent's document does not list its children: each child is its own item beside it in the store, and the store
+counts them and rolls each child's counts up into the parent in the child's own write (so a storm of 2,000
+connections never rewrites, nor grows, the parent's document). A parent read carries `child_count`,
+`closed_child_count` and a small `child_sample`; `IncidentStore.children` lists every child.
 
 A new incident may start *pending* (`hold_until` set): Fivetran retries on its own and correlated failures arrive
 in bursts, so paging and the expensive diagnosis wait until the hold ends (the sweep), a repeat failure confirms
@@ -23,6 +28,8 @@ from fivetran_recovery.models.diagnosis import Category, Diagnosis, Evidence
 MAX_EVIDENCE = 20
 MAX_EVENT_KEYS = 50
 MAX_TIMELINE = 200
+MAX_CHILD_SAMPLE = 10
+STORE_FIELDS = frozenset({"child_count", "closed_child_count", "child_sample"})  # kept by the store, not the document
 
 
 class IncidentStatus(StrEnum):
@@ -72,6 +79,14 @@ class IncidentCounts(BaseModel):
     successes: int = 0
 
 
+class ChildRef(BaseModel):
+    """One child of a parent as the store lists it (its own item, not part of the parent's document)."""
+
+    incident_id: str
+    connection_id: str | None = None
+    closed: bool = False
+
+
 class TimelineEntry(BaseModel):
     at: datetime
     kind: str = Field(description="opened, attached, confirmed, status, child_added, self_healed, ...")
@@ -110,9 +125,11 @@ class Incident(BaseModel):
     correlation_key: str | None = Field(None, description="parent only: what the children share")
     status: IncidentStatus = IncidentStatus.OPEN
     parent_id: str | None = None
-    children: list[str] = Field(default_factory=list, description="parent only: child incident ids")
-    child_connections: list[str] = Field(default_factory=list, description="parent only: affected connections")
-    closed_children: list[str] = Field(default_factory=list, description="parent only: children closed so far")
+    child_count: int = Field(0, description="parent only: children that joined (counted by the store)")
+    closed_child_count: int = Field(0, description="parent only: children closed so far (counted by the store)")
+    child_sample: list[ChildRef] = Field(
+        default_factory=list, description="parent only: up to MAX_CHILD_SAMPLE children, newest first, as read"
+    )
     counts: IncidentCounts = Field(default_factory=IncidentCounts)
     first_seen: datetime
     last_seen: datetime
@@ -152,6 +169,19 @@ class Incident(BaseModel):
         """Confirmed and open, but no recovery workflow known to exist yet: the sweep resumes or escalates it."""
         return (self.is_open and self.is_top_level and self.confirmed_at is not None
                 and self.workflow_started_at is None and self.status is not IncidentStatus.ESCALATED)
+
+    @property
+    def child_connections(self) -> list[str]:
+        """The sampled children's connections (every child: `IncidentStore.children`)."""
+        return [c.connection_id or "" for c in self.child_sample]
+
+    @property
+    def open_child_count(self) -> int:
+        return self.child_count - self.closed_child_count
+
+    def document(self) -> str:
+        """The JSON the store keeps as the incident's document: without what the store itself keeps."""
+        return self.model_dump_json(exclude=set(STORE_FIELDS))
 
     @property
     def is_top_level(self) -> bool:

@@ -58,7 +58,7 @@ def build_event(
             "status": incident.status.value,
             "owner": incident.owner,
             "failures": incident.counts.failures,
-            "connections": incident.child_connections or [incident.connection_id],
+            "connections": incident.child_connections or [incident.connection_id],  # a parent's: a sample
             "first_seen": incident.first_seen.isoformat(),
             "diagnosis": incident.diagnosis.summary if incident.diagnosis else None,
             "external_status": [f"{r.source}: {r.name} ({r.status})" for r in incident.external_status],
@@ -71,8 +71,8 @@ def build_event(
 
 def _summary(incident: Incident) -> str:
     where = (
-        f"{len(incident.children)} connections on {incident.destination_group_id or 'many destinations'}"
-        if incident.children
+        f"{incident.child_count} connections on {incident.destination_group_id or 'many destinations'}"
+        if incident.child_count
         else f"connection {incident.connection_id}"
     )
     cause = incident.diagnosis.summary if incident.diagnosis and incident.diagnosis.summary else incident.pattern

@@ -7,13 +7,14 @@ Every store has two implementations behind one Protocol: DynamoDB (deployed, `dy
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
-from fivetran_recovery.models.incident import Incident
+from fivetran_recovery.models.incident import ChildRef, Incident, IncidentKind
 
 
 class StoreError(RuntimeError):
@@ -38,6 +39,14 @@ class IncidentNotFoundError(StoreError):
     pass
 
 
+class ParentClosedError(StoreError):
+    """A child was to join a parent that closed meanwhile (the caller opens it on its own instead)."""
+
+    def __init__(self, parent_id: str) -> None:
+        super().__init__(f"parent incident {parent_id} is closed")
+        self.parent_id = parent_id
+
+
 def time_key(value: datetime) -> str:
     """A fixed-width UTC timestamp that sorts lexicographically in time order."""
     if value.tzinfo is None:
@@ -50,6 +59,41 @@ def lock_scope(incident: Incident) -> str:
     if incident.connection_id:
         return incident.connection_id
     return f"corr:{incident.correlation_key or incident.fingerprint}"
+
+
+@dataclass(frozen=True)
+class ChildChange:
+    """What one write of a child changes on its parent (see IncidentStore)."""
+
+    parent_id: str
+    joined: bool
+    closed: bool
+    events: int
+    failures: int
+    successes: int
+    last_seen: datetime | None  # the child's last_seen when it moved forward (or joined), else None
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.joined or self.closed or self.events or self.failures or self.successes or self.last_seen)
+
+
+def child_change(before: Incident | None, after: Incident) -> ChildChange | None:
+    """The parent's share of a child's write: None when `after` is not a child of a parent."""
+    if after.kind is not IncidentKind.CHILD or not after.parent_id:
+        return None
+    joined = before is None or before.kind is not IncidentKind.CHILD or before.parent_id != after.parent_id
+    was = None if joined else before
+    moved = was is None or after.last_seen > was.last_seen
+    return ChildChange(
+        parent_id=after.parent_id,
+        joined=joined,
+        closed=not after.is_open and (was is None or was.is_open),
+        events=after.counts.events - (was.counts.events if was else 0),
+        failures=after.counts.failures - (was.counts.failures if was else 0),
+        successes=after.counts.successes - (was.counts.successes if was else 0),
+        last_seen=after.last_seen if moved else None,
+    )
 
 
 class ClosedIncidentSummary(BaseModel):
@@ -119,7 +163,24 @@ Mutation = Callable[[Incident], Incident | None]
 
 
 class IncidentStore(Protocol):
-    def get(self, incident_id: str) -> Incident | None: ...
+    """Incidents, their open-fingerprint locks and their children.
+
+    A child (kind `child` with a `parent_id`) is recorded as its own entry under its parent, never in the parent's
+    document. The child's own write (its create, the update that adopts a single, any later update) also, in the
+    same atomic step: adds it to the parent's `child_count` (once), adds the change in its counts to the parent's
+    counts and moves the parent's `last_seen` forward, and when it closes adds one to `closed_child_count`. So a
+    parent's counts are its document's plus the sum of its children's, never drift under concurrent writers, and
+    cost the same with 2,000 children as with 2. A child cannot join a closed parent (`ParentClosedError`), and a
+    parent cannot close on a stale count of its children (the write is retried on the new count).
+    """
+
+    def get(self, incident_id: str) -> Incident | None:
+        """The incident; a parent with its child counts and up to MAX_CHILD_SAMPLE children, newest first."""
+        ...
+
+    def children(self, parent_id: str) -> list[ChildRef]:
+        """Every child of a parent, oldest id first (read page by page)."""
+        ...
 
     def find_open(self, scope: str, fingerprint: str) -> Incident | None: ...
 
@@ -129,14 +190,11 @@ class IncidentStore(Protocol):
         """Store a new incident; raises AlreadyOpenError if its fingerprint is already open in its scope."""
         ...
 
-    def update(self, incident_id: str, mutate: Mutation) -> Incident:
-        """Read, apply `mutate` to a copy (None = no change), write if nobody wrote in between; retried."""
-        ...
+    def update(self, incident_id: str, mutate: Mutation, *, current: Incident | None = None) -> Incident:
+        """Apply `mutate` to a copy (None = no change), write if nobody wrote in between; retried on a fresh read.
 
-    def add_counts(self, incident_id: str, *, events: int = 0, failures: int = 0, successes: int = 0,
-                   last_seen: datetime | None = None) -> Incident:
-        """Count on an incident without rewriting it (a parent counting its children's repeat failures): atomic,
-        never lost to a concurrent writer, and as cheap however many children the parent has."""
+        `current`: the incident as the caller just read it; the first try writes against it (conditionally on its
+        version) instead of reading it again."""
         ...
 
     def list_by_connection(self, connection_id: str, limit: int = 50) -> list[Incident]: ...

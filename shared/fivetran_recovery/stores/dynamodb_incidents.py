@@ -2,8 +2,10 @@
 
 Item layout (one table, several item kinds; pk / sk / purpose):
 
-- counts: `INC#<id>` / `COUNTS`: events, failures, successes, last_seen added atomically (`add_counts`: a parent
-  counting its children's repeat failures writes this small item, not the parent's document); read with META.
+- counts: `INC#<parent>` / `COUNTS`: what the parent's children add to it (events, failures, successes, last_seen,
+  child_count, closed_child_count), updated with ADD in each child's own transaction; read with META.
+- child: `INC#<parent>` / `CHILD#<child id>`: one per child (connection_id, closed); the parent's document does
+  not list them, so it is not rewritten per child; `children()` pages through them, `get()` reads a few.
 - incident: `INC#<id>` / `META`, gsi1 = `CONN#<conn>` (or `DEST#<group>` for a parent) / `<first_seen>#<id>`:
   get by id; list by connection or destination.
 - open lock: `OPEN#<scope>` / `FP#<fingerprint>`: find open by fingerprint; its conditional create allows one
@@ -16,7 +18,9 @@ Item layout (one table, several item kinds; pk / sk / purpose):
 - llm cache: `LLM#<signature>` / `RESULT`: RCA results by signature (TTL).
 
 An incident, its lock, its pending marker and its closed marker change in one TransactWriteItems guarded by the
-incident's `version`, so concurrent consumers can neither double-open a fingerprint nor lose an update.
+incident's `version`, so concurrent consumers can neither double-open a fingerprint nor lose an update. A child's
+transaction also carries its parent's share (the CHILD item, the COUNTS update, a check that the parent is open);
+a parent's closing transaction checks that its child count is still the one it decided on.
 """
 
 from __future__ import annotations
@@ -28,10 +32,15 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from fivetran_recovery.models.incident import Incident, IncidentCounts, IncidentKind
+from fivetran_recovery.models.incident import (
+    MAX_CHILD_SAMPLE,
+    ChildRef,
+    Incident,
+    IncidentCounts,
+    IncidentKind,
+)
 from fivetran_recovery.stores.base import (
     AlreadyOpenError,
     ClosedIncidentSummary,
@@ -40,43 +49,31 @@ from fivetran_recovery.stores.base import (
     DigestEntry,
     IncidentNotFoundError,
     Mutation,
+    ParentClosedError,
     StoreError,
+    child_change,
     lock_scope,
     time_key,
 )
+from fivetran_recovery.stores.dynamodb_children import ParentShare, child_ref, children_unchanged
+from fivetran_recovery.stores.dynamodb_items import (
+    failed_indexes,
+    from_item,
+    is_conditional_failure,
+    is_conflict,
+    parse_time_key,
+    query_all,
+    to_item,
+)
 from fivetran_recovery.stores.memory import closed_summary
 
-_SER = TypeSerializer()
-_DESER = TypeDeserializer()
 CLOSED_TTL_DAYS = 180
 DIGEST_TTL_DAYS = 90
 MAX_UPDATE_ATTEMPTS = 12
 
 
-def to_item(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: _SER.serialize(v) for k, v in values.items() if v is not None}
-
-
-def from_item(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _DESER.deserialize(v) for k, v in item.items()}
-
-
-def parse_time_key(value: str) -> datetime:
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-
-
 def _epoch(at: datetime, days: int) -> int:
     return int((at + timedelta(days=days)).timestamp())
-
-
-def _is_conditional_failure(error: ClientError) -> bool:
-    code = error.response.get("Error", {}).get("Code", "")
-    if code == "ConditionalCheckFailedException":
-        return True
-    if code == "TransactionCanceledException":
-        reasons = error.response.get("CancellationReasons") or []
-        return any(r.get("Code") == "ConditionalCheckFailed" for r in reasons) or not reasons
-    return False
 
 
 class DynamoIncidentStore:
@@ -88,34 +85,25 @@ class DynamoIncidentStore:
 
     # ------------------------------------------------------------------ reads
     def get(self, incident_id: str) -> Incident | None:
-        items = self._query(  # META and, when something was counted atomically, COUNTS: one request
-            KeyConditionExpression="pk = :pk", ExpressionAttributeValues=to_item({":pk": f"INC#{incident_id}"}),
-            ConsistentRead=True,
+        # META, COUNTS and the newest few CHILD# items, in one bounded request however many children there are
+        page = self._client.query(
+            TableName=self._table, KeyConditionExpression="pk = :pk AND sk BETWEEN :first AND :meta",
+            ExpressionAttributeValues=to_item({":pk": f"INC#{incident_id}", ":first": "CHILD#", ":meta": "META"}),
+            ScanIndexForward=False, Limit=2 + MAX_CHILD_SAMPLE, ConsistentRead=True,
         )
+        items = [from_item(item) for item in page.get("Items", [])]
         by_sk = {item["sk"]: item for item in items}
         if "META" not in by_sk:
             return None
-        return self._incident(by_sk["META"], by_sk.get("COUNTS"))
+        sample = [item for item in items if item["sk"].startswith("CHILD#")]
+        return self._incident(by_sk["META"], by_sk.get("COUNTS"), sample)
 
-    def add_counts(self, incident_id: str, *, events: int = 0, failures: int = 0, successes: int = 0,
-                   last_seen: datetime | None = None) -> Incident:
-        key = to_item({"pk": f"INC#{incident_id}", "sk": "COUNTS"})
-        self._client.update_item(
-            TableName=self._table, Key=key, UpdateExpression="ADD events :e, failures :f, successes :s",
-            ExpressionAttributeValues=to_item({":e": events, ":f": failures, ":s": successes}))
-        if last_seen is not None:
-            try:
-                self._client.update_item(
-                    TableName=self._table, Key=key, UpdateExpression="SET last_seen = :t",
-                    ConditionExpression="attribute_not_exists(last_seen) OR last_seen < :t",
-                    ExpressionAttributeValues=to_item({":t": time_key(last_seen)}))
-            except ClientError as error:
-                if not _is_conditional_failure(error):
-                    raise
-        found = self.get(incident_id)
-        if found is None:
-            raise IncidentNotFoundError(incident_id)
-        return found
+    def children(self, parent_id: str) -> list[ChildRef]:
+        items = self._query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :child)",
+            ExpressionAttributeValues=to_item({":pk": f"INC#{parent_id}", ":child": "CHILD#"}), ConsistentRead=True,
+        )
+        return [child_ref(item) for item in items]
 
     def find_open(self, scope: str, fingerprint: str) -> Incident | None:
         response = self._client.get_item(
@@ -195,33 +183,61 @@ class DynamoIncidentStore:
             if marker is not None:
                 item = to_item({**marker, "incident_id": stored.id})
                 writes.append({"Put": {"TableName": self._table, "Item": item}})
-        try:
-            self._client.transact_write_items(TransactItems=writes)
-        except ClientError as error:
-            if not _is_conditional_failure(error):
-                raise StoreError(f"could not create incident {stored.id}: {error}") from None
-            existing = self.find_open(scope, stored.fingerprint)
-            raise AlreadyOpenError(scope, stored.fingerprint, existing.id if existing else None) from None
-        return stored
+        share = ParentShare(self._table, child_change(None, stored)).bind(stored)
+        advance = True
+        for _ in range(2):
+            try:
+                self._client.transact_write_items(TransactItems=writes + share.writes(advance=advance))
+                return stored
+            except ClientError as error:
+                if not is_conditional_failure(error):
+                    raise StoreError(f"could not create incident {stored.id}: {error}") from None
+                failed = failed_indexes(error)
+                if share.parent_closed(failed, offset=len(writes)):
+                    raise ParentClosedError(share.parent_id) from None
+                if not (advance and share.only_last_seen(failed, offset=len(writes))):
+                    break
+                advance = False  # the parent has seen a later failure already: count, do not move last_seen
+        existing = self.find_open(scope, stored.fingerprint)
+        raise AlreadyOpenError(scope, stored.fingerprint, existing.id if existing else None)
 
-    def update(self, incident_id: str, mutate: Mutation) -> Incident:
+    def update(self, incident_id: str, mutate: Mutation, *, current: Incident | None = None) -> Incident:
+        given = current is not None  # a first try on the caller's read: losing it is no contention
         for attempt in range(MAX_UPDATE_ATTEMPTS):
-            current = self.get(incident_id)
+            if current is None or attempt:
+                current = self.get(incident_id)
             if current is None:
                 raise IncidentNotFoundError(incident_id)
             changed = mutate(current.model_copy(deep=True))
             if changed is None:
                 return current
             changed.version = current.version + 1
+            writes = self._transition(current, changed)
+            share = ParentShare(self._table, child_change(current, changed)).bind(changed)
             try:
-                self._client.transact_write_items(TransactItems=self._transition(current, changed))
+                self._client.transact_write_items(TransactItems=writes + share.writes(advance=True))
                 return changed
             except ClientError as error:
-                if not _is_conditional_failure(error):
+                if not (is_conditional_failure(error) or is_conflict(error)):
                     raise StoreError(f"could not update incident {incident_id}: {error}") from None
-                # full jitter: writers that lost the same race must not all retry in lockstep
+                failed = failed_indexes(error)
+                if share.parent_closed(failed, offset=len(writes)):
+                    raise ParentClosedError(share.parent_id) from None
+                if share.only_last_seen(failed, offset=len(writes)) and self._write(writes + share.writes()):
+                    return changed  # the parent had seen a later event: counted, its last_seen kept
+            if not (given and attempt == 0):  # full jitter: writers that lost a race must not retry in lockstep
                 time.sleep(random.uniform(0, min(0.01 * 2**attempt, 0.2)))
         raise ConcurrentUpdateError(f"incident {incident_id} kept changing; gave up after {MAX_UPDATE_ATTEMPTS} tries")
+
+    def _write(self, writes: list[dict[str, Any]]) -> bool:
+        """One transaction; False when a condition failed (the caller reads again)."""
+        try:
+            self._client.transact_write_items(TransactItems=writes)
+            return True
+        except ClientError as error:
+            if not (is_conditional_failure(error) or is_conflict(error)):
+                raise StoreError(f"could not write incident: {error}") from None
+            return False
 
     def _transition(self, before: Incident, after: Incident) -> list[dict[str, Any]]:
         writes: list[dict[str, Any]] = [
@@ -244,6 +260,8 @@ class DynamoIncidentStore:
                 writes.append(
                     {"Put": {"TableName": self._table, "Item": to_item({**new_marker, "incident_id": after.id})}}
                 )
+        if before.kind is IncidentKind.PARENT and before.is_open and not after.is_open:
+            writes.append(children_unchanged(self._table, before))  # no child joined since we decided
         if before.is_open and not after.is_open:
             writes.append(
                 {
@@ -295,14 +313,18 @@ class DynamoIncidentStore:
             "status": incident.status.value,
             "kind": incident.kind.value,
             "fingerprint": incident.fingerprint,
-            "doc": incident.model_dump_json(),
+            "doc": incident.document(),
         }
 
     @staticmethod
-    def _incident(values: dict[str, Any], counts: dict[str, Any] | None = None) -> Incident:
+    def _incident(values: dict[str, Any], counts: dict[str, Any] | None = None,
+                  sample: list[dict[str, Any]] | None = None) -> Incident:
         incident = Incident.model_validate_json(values["doc"])
         incident.version = int(values["version"])
+        incident.child_sample = [child_ref(item) for item in sample or []]
         if counts:
+            incident.child_count = int(counts.get("child_count", 0))
+            incident.closed_child_count = int(counts.get("closed_child_count", 0))
             added = IncidentCounts(events=int(counts.get("events", 0)), failures=int(counts.get("failures", 0)),
                                    successes=int(counts.get("successes", 0)))
             incident.counts = IncidentCounts(events=incident.counts.events + added.events,
@@ -327,18 +349,6 @@ class DynamoIncidentStore:
 
     def _query(self, *, max_items: int | None = None, **kwargs: Any) -> list[dict[str, Any]]:
         return query_all(self._client, self._table, max_items=max_items, **kwargs)
-
-
-def query_all(client: Any, table: str, *, max_items: int | None = None, **kwargs: Any) -> list[dict[str, Any]]:
-    """Query with pagination, items deserialised."""
-    out: list[dict[str, Any]] = []
-    start: dict[str, Any] | None = None
-    while True:
-        page = client.query(TableName=table, **kwargs, **({"ExclusiveStartKey": start} if start else {}))
-        out.extend(from_item(item) for item in page.get("Items", []))
-        start = page.get("LastEvaluatedKey")
-        if not start or (max_items is not None and len(out) >= max_items):
-            return out[:max_items] if max_items is not None else out
 
 
 def _lock_key(scope: str, fingerprint: str) -> dict[str, str]:

@@ -4,34 +4,53 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from fivetran_recovery.models.incident import Incident, IncidentKind
+from fivetran_recovery.models.incident import MAX_CHILD_SAMPLE, ChildRef, Incident, IncidentCounts, IncidentKind
 from fivetran_recovery.stores.base import (
     AlreadyOpenError,
+    ChildChange,
     ClosedIncidentSummary,
     CorrelationSignal,
     DigestEntry,
     HistoryRecord,
     IncidentNotFoundError,
     Mutation,
+    ParentClosedError,
+    child_change,
     lock_scope,
     time_key,
 )
 
 
+@dataclass
+class _Rollup:
+    """What a parent's children added to it (the DynamoDB store's COUNTS item)."""
+
+    counts: IncidentCounts = field(default_factory=IncidentCounts)
+    last_seen: datetime | None = None
+    children: dict[str, ChildRef] = field(default_factory=dict)
+
+
 class InMemoryIncidentStore:
     def __init__(self) -> None:
         self._lock = threading.RLock()
-        self._incidents: dict[str, Incident] = {}
+        self._incidents: dict[str, Incident] = {}  # the documents (without what the store keeps apart)
+        self._rollups: dict[str, _Rollup] = defaultdict(_Rollup)  # parent id -> its children's share
         self._open: dict[tuple[str, str], str] = {}  # (scope, fingerprint) -> incident id
         self._closed: dict[str, list[ClosedIncidentSummary]] = defaultdict(list)
 
     def get(self, incident_id: str) -> Incident | None:
         with self._lock:
             found = self._incidents.get(incident_id)
-            return found.model_copy(deep=True) if found else None
+            return self._composed(found) if found else None
+
+    def children(self, parent_id: str) -> list[ChildRef]:
+        with self._lock:
+            refs = self._rollups[parent_id].children if parent_id in self._rollups else {}
+            return [ref.model_copy() for _, ref in sorted(refs.items())]
 
     def find_open(self, scope: str, fingerprint: str) -> Incident | None:
         with self._lock:
@@ -50,46 +69,88 @@ class InMemoryIncidentStore:
                 raise AlreadyOpenError(key[0], key[1], self._open[key])
             if incident.id in self._incidents:
                 raise AlreadyOpenError(key[0], key[1], incident.id)
-            stored = incident.model_copy(deep=True)
+            change = child_change(None, incident)
+            self._check_parent(change)
+            stored = _document(incident, incident.counts)
             stored.version = 1
             self._incidents[stored.id] = stored
             if stored.is_open:
                 self._open[key] = stored.id
-            return stored.model_copy(deep=True)
+            self._roll_up(change, stored)
+            return self._composed(stored)
 
-    def update(self, incident_id: str, mutate: Mutation) -> Incident:
-        with self._lock:
-            current = self._incidents.get(incident_id)
-            if current is None:
-                raise IncidentNotFoundError(incident_id)
-            changed = mutate(current.model_copy(deep=True))
-            if changed is None:
-                return current.model_copy(deep=True)
-            changed.version = current.version + 1
-            self._incidents[incident_id] = changed.model_copy(deep=True)
-            if current.is_open and not changed.is_open:
-                self._open.pop((lock_scope(current), current.fingerprint), None)
-                if changed.is_top_level:
-                    self._closed[changed.signature].append(closed_summary(changed))
-            return changed.model_copy(deep=True)
-
-    def add_counts(self, incident_id: str, *, events: int = 0, failures: int = 0, successes: int = 0,
-                   last_seen: datetime | None = None) -> Incident:
-        with self._lock:
+    def update(self, incident_id: str, mutate: Mutation, *, current: Incident | None = None) -> Incident:
+        with self._lock:  # one writer at a time: `current` is never stale here
             stored = self._incidents.get(incident_id)
             if stored is None:
                 raise IncidentNotFoundError(incident_id)
-            stored.counts.events += events
-            stored.counts.failures += failures
-            stored.counts.successes += successes
-            if last_seen is not None and last_seen > stored.last_seen:
-                stored.last_seen = last_seen
-            return stored.model_copy(deep=True)
+            before = self._composed(stored)
+            changed = mutate(before.model_copy(deep=True))
+            if changed is None:
+                return before
+            change = child_change(before, changed)
+            self._check_parent(change)
+            added = changed._added_counts or IncidentCounts()
+            own = IncidentCounts(events=changed.counts.events - added.events,
+                                 failures=changed.counts.failures - added.failures,
+                                 successes=changed.counts.successes - added.successes)
+            document = _document(changed, own)
+            document.version = stored.version + 1
+            self._incidents[incident_id] = document
+            self._roll_up(change, document)
+            if before.is_open and not changed.is_open:
+                self._open.pop((lock_scope(before), before.fingerprint), None)
+                if changed.is_top_level:
+                    self._closed[changed.signature].append(closed_summary(changed))
+            return self._composed(document)
+
+    def _check_parent(self, change: ChildChange | None) -> None:
+        if change is None or not change.joined:
+            return
+        parent = self._incidents.get(change.parent_id)
+        if parent is None:
+            raise IncidentNotFoundError(change.parent_id)
+        if not parent.is_open:
+            raise ParentClosedError(change.parent_id)
+
+    def _roll_up(self, change: ChildChange | None, child: Incident) -> None:
+        if change is None or change.is_empty:
+            return
+        rollup = self._rollups[change.parent_id]
+        if change.joined:
+            rollup.children[child.id] = ChildRef(incident_id=child.id, connection_id=child.connection_id)
+        if change.closed and child.id in rollup.children:
+            rollup.children[child.id].closed = True
+        rollup.counts.events += change.events
+        rollup.counts.failures += change.failures
+        rollup.counts.successes += change.successes
+        if change.last_seen is not None and (rollup.last_seen is None or change.last_seen > rollup.last_seen):
+            rollup.last_seen = change.last_seen
+
+    def _composed(self, document: Incident) -> Incident:
+        """The document with its children's share, as the DynamoDB store reads META with COUNTS and a sample."""
+        incident = document.model_copy(deep=True)
+        rollup = self._rollups.get(document.id)
+        if rollup is None:
+            return incident
+        added = rollup.counts.model_copy()
+        incident.counts = IncidentCounts(events=incident.counts.events + added.events,
+                                         failures=incident.counts.failures + added.failures,
+                                         successes=incident.counts.successes + added.successes)
+        if rollup.last_seen is not None and rollup.last_seen > incident.last_seen:
+            incident.last_seen = rollup.last_seen
+        incident._added_counts = added
+        refs = rollup.children
+        incident.child_count = len(refs)
+        incident.closed_child_count = sum(1 for r in refs.values() if r.closed)
+        newest = sorted(refs, reverse=True)[:MAX_CHILD_SAMPLE]
+        incident.child_sample = [refs[i].model_copy() for i in newest]
+        return incident
 
     def list_by_connection(self, connection_id: str, limit: int = 50) -> list[Incident]:
         with self._lock:
             found = [i for i in self._incidents.values() if i.connection_id == connection_id]
-        return [i.model_copy(deep=True) for i in sorted(found, key=lambda i: i.first_seen, reverse=True)[:limit]]
+            return [self._composed(i) for i in sorted(found, key=lambda i: i.first_seen, reverse=True)[:limit]]
 
     def list_by_destination(self, destination_group_id: str, limit: int = 50) -> list[Incident]:
         with self._lock:
@@ -98,7 +159,7 @@ class InMemoryIncidentStore:
                 for i in self._incidents.values()
                 if i.kind is IncidentKind.PARENT and i.destination_group_id == destination_group_id
             ]
-        return [i.model_copy(deep=True) for i in sorted(found, key=lambda i: i.first_seen, reverse=True)[:limit]]
+            return [self._composed(i) for i in sorted(found, key=lambda i: i.first_seen, reverse=True)[:limit]]
 
     def list_similar_closed(self, signature: str, limit: int = 10) -> list[ClosedIncidentSummary]:
         with self._lock:
@@ -118,7 +179,15 @@ class InMemoryIncidentStore:
     def all(self) -> list[Incident]:
         """Every incident (tests and the drill only: the DynamoDB store has no scan on purpose)."""
         with self._lock:
-            return [i.model_copy(deep=True) for i in self._incidents.values()]
+            return [self._composed(i) for i in self._incidents.values()]
+
+
+def _document(incident: Incident, own: IncidentCounts) -> Incident:
+    """What the store keeps as the document: its own counts, none of the store's fields."""
+    document = incident.model_copy(deep=True, update={"counts": own.model_copy(), "child_count": 0,
+                                                      "closed_child_count": 0, "child_sample": []})
+    document._added_counts = None
+    return document
 
 
 def closed_summary(incident: Incident) -> ClosedIncidentSummary:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from fivetran_recovery.models.diagnosis import Diagnosis
-from fivetran_recovery.models.incident import Incident, IncidentStatus, new_incident_id
+from fivetran_recovery.models.incident import MAX_EVIDENCE, Incident, IncidentStatus, new_incident_id
 from fivetran_recovery.models.webhook import WebhookEvent
 from fivetran_recovery.redaction import clip
 from fivetran_recovery.stores.base import DigestEntry, DigestKind
@@ -66,23 +66,23 @@ def count_failure(incident: Incident, event: WebhookEvent, diagnosis: Diagnosis,
 
 
 def adopter(children: list[Incident], at: datetime) -> Mutation:
-    """A parent takes in new children: their counts, times, evidence and the highest criticality."""
+    """What new children bring to their parent's document: the highest criticality, the earliest first failure and,
+    while there is room, a little of their evidence. Membership and counts are the store's (each child's own write
+    records it and counts on the parent), so this is None when the document would not change: a storm's
+    thousandth child does not rewrite its parent."""
 
     def mutate(parent: Incident) -> Incident | None:
-        fresh = [c for c in children if c.id not in parent.children]
-        if not fresh:
+        highest = max([parent.criticality, *(c.criticality for c in children)], key=lambda c: c.rank)
+        first = min([parent.first_seen, *(c.first_seen for c in children)])
+        evidence = list(parent.evidence)
+        for child in children:
+            if len(parent.evidence) < MAX_EVIDENCE:
+                parent.add_evidence(child.evidence[:2])
+        if highest == parent.criticality and first == parent.first_seen and parent.evidence == evidence:
             return None
-        parent.children = [*parent.children, *(c.id for c in fresh)]
-        parent.child_connections = [*parent.child_connections, *(c.connection_id or "" for c in fresh)]
-        parent.counts.events += sum(c.counts.events for c in fresh)
-        parent.counts.failures += sum(c.counts.failures for c in fresh)
-        parent.last_seen = max([parent.last_seen, at, *(c.last_seen for c in fresh)])
-        parent.first_seen = min([parent.first_seen, *(c.first_seen for c in fresh)])
-        highest = max([parent.criticality, *(c.criticality for c in fresh)], key=lambda c: c.rank)
         parent.criticality = highest
-        for child in fresh:
-            parent.add_evidence(child.evidence[:2])
-        parent.note(at, "child_added", ", ".join(c.connection_id or "" for c in fresh))
+        parent.first_seen = first
+        parent.note(at, "child_added", ", ".join(c.connection_id or "" for c in children))
         return parent
 
     return mutate

@@ -43,7 +43,7 @@ class Confirmer:
             won["value"] = True
             return incident
 
-        return self.incidents.update(incident_id, mutate), won["value"]
+        return self.incidents.update(incident_id, mutate, current=current), won["value"]
 
     def with_external_status(self, incident: Incident) -> Incident:
         """Immediately confirmed incidents: look up external status and mark the page, like `confirm` does."""
@@ -60,4 +60,4 @@ class Confirmer:
             current.paged = current.paged or page
             return current
 
-        return self.incidents.update(incident.id, mutate)
+        return self.incidents.update(incident.id, mutate, current=incident)

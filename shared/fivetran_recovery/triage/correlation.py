@@ -13,7 +13,13 @@ from datetime import datetime, timedelta
 from fivetran_recovery.models.diagnosis import Diagnosis
 from fivetran_recovery.models.incident import Incident, IncidentKind, new_incident_id
 from fivetran_recovery.models.webhook import WebhookEvent
-from fivetran_recovery.stores.base import AlreadyOpenError, CorrelationSignal, CorrelationStore, IncidentStore
+from fivetran_recovery.stores.base import (
+    AlreadyOpenError,
+    CorrelationSignal,
+    CorrelationStore,
+    IncidentStore,
+    ParentClosedError,
+)
 from fivetran_recovery.triage.changes import adopter, mark_paged
 from fivetran_recovery.triage.confirmation import Confirmer
 from fivetran_recovery.triage.decision import TriageAction, TriageDecision
@@ -86,8 +92,8 @@ class Correlator:
         child = single.model_copy(
             update={"kind": IncidentKind.CHILD, "parent_id": parent.id, "hold_until": None, "confirmed_at": None}
         )
-        created = self.incidents.create(child)
-        updated_parent = self.incidents.update(parent.id, adopter([created], event.created))
+        created = self.incidents.create(child)  # its own write records it under the parent and counts it there
+        updated_parent = self.incidents.update(parent.id, adopter([created], event.created), current=parent)
         decision = TriageDecision(
             action=TriageAction.CORRELATED_CHILD,
             incident=created,
@@ -186,7 +192,10 @@ class Correlator:
             incident.note(parent.last_seen, "adopted", f"grouped under {parent.id}")
             return incident
 
-        adopted = self.incidents.update(sibling.id, mutate)
+        try:
+            adopted = self.incidents.update(sibling.id, mutate, current=sibling)
+        except ParentClosedError:  # closed before it could adopt: the sibling stays on its own
+            return None
         return adopted if adopted.parent_id == parent.id else None
 
     def _parent_route(self, trigger: Incident, siblings: list[Incident]) -> Route:

@@ -12,7 +12,7 @@ from datetime import datetime
 from fivetran_recovery.models.diagnosis import Diagnosis
 from fivetran_recovery.models.incident import Incident, IncidentKind, IncidentStatus
 from fivetran_recovery.models.webhook import WebhookEvent
-from fivetran_recovery.stores.base import AlreadyOpenError, DigestKind, DigestStore, IncidentStore
+from fivetran_recovery.stores.base import AlreadyOpenError, DigestKind, DigestStore, IncidentStore, ParentClosedError
 from fivetran_recovery.triage.calendar import MaintenanceCalendar
 from fivetran_recovery.triage.changes import (
     closer,
@@ -107,7 +107,7 @@ class IncidentLifecycle:
             count_failure(incident, event, diagnosis)
             return incident
 
-        updated = self.incidents.update(existing.id, mutate)
+        updated = self.incidents.update(existing.id, mutate, current=existing)
         if outcome["closed"]:
             return None
         if outcome["duplicate"]:
@@ -118,8 +118,8 @@ class IncidentLifecycle:
                 event_key=event.event_key,
             )
         if updated.kind is IncidentKind.CHILD and updated.parent_id:
-            # atomic, and as cheap with 2,000 children as with 2: the parent's document is not rewritten
-            parent = self.incidents.add_counts(updated.parent_id, events=1, failures=1, last_seen=event.created)
+            # the child's write counted it on the parent (atomic; the parent's document is not rewritten)
+            parent = self.incidents.get(updated.parent_id)
             return self._maybe_confirm(TriageAction.CORRELATED_CHILD, updated, parent, event, now)
         return self._maybe_confirm(TriageAction.ATTACH, updated, None, event, now)
 
@@ -142,7 +142,10 @@ class IncidentLifecycle:
         parent = self.correlator.open_parent_for(keys, single)
         try:
             if parent is not None:
-                return self.correlator.open_child(parent, single, event)
+                try:
+                    return self.correlator.open_child(parent, single, event)
+                except ParentClosedError:  # it closed a moment ago: this failure opens its own incident
+                    pass
             created = self.incidents.create(single)
         except AlreadyOpenError as race:  # another consumer opened it a moment ago: count on it instead
             return self._join(race, event, diagnosis, now)
@@ -199,7 +202,7 @@ class IncidentLifecycle:
         pending = parent.is_pending if parent is not None else incident.is_pending
         status = IncidentStatus.SELF_HEALED if pending else IncidentStatus.RECOVERED
         note = "sync succeeded" + (" within the hold: Fivetran's own retry fixed it" if pending else "")
-        closed = self.incidents.update(incident.id, closer(status, event, note))
+        closed = self.incidents.update(incident.id, closer(status, event, note), current=incident)
         if pending and closed.is_top_level:
             self.digest.add(digest_entry(event, DigestKind.SELF_HEALED, incident=closed))
         notifications = []
@@ -220,24 +223,19 @@ class IncidentLifecycle:
         )
 
     def _child_closed(self, parent: Incident, child: Incident, event: WebhookEvent) -> Incident:
-        """Count the child's recovery on the parent; close the parent when every child is closed."""
+        """Close the parent when its last open child closed (the child's own write counted it closed)."""
 
         def mutate(current: Incident) -> Incident | None:
-            if not current.is_open:
+            if not current.is_open or current.open_child_count > 0:
                 return None
-            if child.id not in current.closed_children:
-                current.closed_children = [*current.closed_children, child.id]
-            open_children = set(current.children) - set(current.closed_children)
-            current.counts.successes += 1
-            current.note(event.created, "child_closed", f"{child.connection_id}: {child.status.value}")
-            if not open_children:
-                status = IncidentStatus.SELF_HEALED if current.is_pending else IncidentStatus.RECOVERED
-                current.status = status
-                current.closed_at = event.created
-                current.note(event.created, status.value, "every connection synced again", status)
+            status = IncidentStatus.SELF_HEALED if current.is_pending else IncidentStatus.RECOVERED
+            current.status = status
+            current.closed_at = event.created
+            current.note(event.created, status.value, f"every connection synced again (last: {child.connection_id})",
+                         status)
             return current
 
-        updated = self.incidents.update(parent.id, mutate)
+        updated = self.incidents.update(parent.id, mutate)  # a fresh read: the last child to close sees zero open
         if updated.status is IncidentStatus.SELF_HEALED and parent.is_open:
             self.digest.add(digest_entry(event, DigestKind.SELF_HEALED, incident=updated))
         return updated
@@ -272,8 +270,10 @@ class IncidentLifecycle:
         if updated.status is not status:
             return TriageDecision(action=TriageAction.IGNORED, incident=updated, reason="incident already closed")
         if status.is_terminal and updated.kind is IncidentKind.PARENT:
-            for child_id in updated.children:
-                self.incidents.update(child_id, closer_at(status, now, f"parent {updated.id} {status.value}"))
+            why = f"parent {updated.id} {status.value}"
+            for child in self.incidents.children(updated.id):  # every child, page by page
+                if not child.closed:
+                    self.incidents.update(child.incident_id, closer_at(status, now, why))
         page = self.paging.for_status(updated, status)
         if page is PageAction.TRIGGER:
             updated = self.incidents.update(updated.id, mark_paged)

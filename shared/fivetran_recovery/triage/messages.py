@@ -67,7 +67,7 @@ def format_eta(seconds: int | None) -> str | None:
 
 def title(incident: Incident) -> str:
     where = (
-        f"{len(incident.children)} connections on {incident.destination_group_id or 'several destinations'}"
+        f"{incident.child_count} connections on {incident.destination_group_id or 'several destinations'}"
         if incident.kind is IncidentKind.PARENT
         else f"{incident.connection_id}"
     )
@@ -85,9 +85,9 @@ def _facts(incident: Incident, notification: Notification) -> dict[str, str]:
         "First seen": f"{incident.first_seen:%Y-%m-%d %H:%M} UTC",
     }
     if incident.kind is IncidentKind.PARENT:
-        shown = ", ".join(incident.child_connections[:10])
-        more = len(incident.child_connections) - 10
-        facts["Connections"] = f"{len(incident.child_connections)}: {shown}" + (f" (+{more} more)" if more > 0 else "")
+        shown = incident.child_connections[:10]  # the store's sample of the newest children
+        more = incident.child_count - len(shown)
+        facts["Connections"] = f"{incident.child_count}: {', '.join(shown)}" + (f" (+{more} more)" if more > 0 else "")
     if incident.table:
         facts["Table"] = incident.table
     eta = format_eta(notification.eta_seconds if notification.eta_seconds is not None else incident.eta_seconds)
@@ -173,7 +173,7 @@ def incident_notice(incident: Incident, notification: Notification) -> Notice:
     return Notice(
         kind=_NOTICE_KIND[notification.kind],  # type: ignore[arg-type]
         incident_id=incident.id,
-        connection_id=incident.connection_id or f"{len(incident.children)} connections",
+        connection_id=incident.connection_id or f"{incident.child_count} connections",
         title=clip(f"{STATUS_TEXT.get(status, status.value)}: {title(incident)}", HEADER_LIMIT),
         summary=notification.note or (diagnosis.summary if diagnosis else ""),
         rca=rca,
