@@ -146,7 +146,8 @@ class ConsoleReads:
             return None
         records = self.audit.for_incident(incident_id)
         approvals = [a for a in (self.approvals.get(i) for i in self.records.approval_ids(incident_id)) if a]
-        refs = self.incidents.children(incident_id)[:MAX_LIST]  # every child is its own item: a page of them
+        # a parent's children are their own items: the first page of them
+        refs = self.incidents.children(incident_id)[:MAX_LIST] if incident.child_count else []
         children = [incident_summary(c) for c in (self.incidents.get(r.incident_id) for r in refs) if c]
         return {
             **incident_summary(incident),
