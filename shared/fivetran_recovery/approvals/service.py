@@ -100,9 +100,12 @@ class ApprovalService:
     clock: Callable[[], datetime]
     team_of: Callable[[dict[str, Any]], str | None] = lambda workflow: None  # owners.yaml team of the connection
     schema_of: Callable[[str], dict[str, Any] | None] | None = None  # the connection's schema config, for resolve
+    start_workflow: Callable[[str, dict[str, Any]], Any] | None = None  # (execution name, input): see _start
 
     # -- request (notify function) --------------------------------------------------------------------------
-    def request(self, workflow: dict[str, Any], task_token: str) -> dict[str, Any]:
+    def request(self, workflow: dict[str, Any], task_token: str, *, start_on_approval: bool = False
+                ) -> dict[str, Any]:
+        """`start_on_approval`: no workflow waits (task_token ""); approving starts `workflow` (a preemptive plan)."""
         decision = workflow["decision"]
         timeout = int(
             (workflow.get("config") or {}).get("approval_timeout_seconds") or self.settings.approval_timeout_seconds
@@ -135,6 +138,7 @@ class ApprovalService:
             reasons=notice.reasons,
             unresolved_steps=[step["index"] for step in unresolved],
             policy=approval_policy(workflow, self.team_of(workflow)),
+            start_input=workflow if start_on_approval else None,
         )
         self.records.add_approval(workflow["incident_id"], record["approval_id"])
         notice.approval_id = record["approval_id"]
@@ -357,7 +361,7 @@ class ApprovalService:
         from botocore.exceptions import ClientError
 
         if not token:
-            return "no_token"
+            return self._start(approval, decision)
         try:
             if decision == "approved":
                 output = {
@@ -383,6 +387,29 @@ class ApprovalService:
                 "workflow did not take the decision", extra={"code": code, "approval_id": approval["approval_id"]}
             )
             return f"workflow_gone:{code}"
+
+    def _start(self, approval: dict[str, Any], decision: str) -> str:
+        """An approval no workflow waits on (a preemptive plan): approving starts its workflow, named after the
+        plan, so a second start (a retried request) finds it running instead of running the plan twice; the
+        workflow's remediate still checks the stored approval before each gated step. A rejection starts nothing."""
+        from botocore.exceptions import ClientError
+
+        start = self.approvals.start_input(approval["approval_id"]) if self.start_workflow is not None else None
+        if start is None:
+            return "no_token"
+        if decision != "approved":
+            return "delivered"
+        workflow = {**start, "approval": {"status": "approved", "approval_id": approval["approval_id"],
+                                          "approved_by": approval["decided_by"], "decided_at": approval["decided_at"]}}
+        workflow.pop("config", None)  # the state machine loads its own
+        try:
+            self.start_workflow(workflow["incident_id"], workflow)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code != "ExecutionAlreadyExists":
+                logger.warning("could not start the approved workflow", extra={"code": code})
+                return f"not_started:{code}"
+        return "delivered"
 
     def _update_channels(self, approval_id: str, text: str) -> None:
         stored = self.approvals.channel_refs(approval_id)

@@ -65,8 +65,11 @@ class ApprovalStore:
         reasons: list[str],
         unresolved_steps: list[int] | None = None,
         policy: dict[str, Any] | None = None,
+        start_input: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """`policy`: what decides who may approve (owning team, risk, criticality, affected objects)."""
+        """`policy`: what decides who may approve (owning team, risk, criticality, affected objects).
+        `start_input`: for an approval no workflow waits on (a preemptive plan, task_token ""), the workflow input
+        that approving starts."""
         now = self._clock()
         expires = now + timedelta(seconds=timeout_seconds)
         approval_id = f"apr-{uuid.uuid4().hex}"
@@ -88,6 +91,7 @@ class ApprovalStore:
             "refs_json": "{}",
             "unresolved_steps": list(unresolved_steps or []),
             "policy_json": json.dumps(policy or {}, sort_keys=True),
+            **({"start_json": json.dumps(start_input, sort_keys=True, default=str)} if start_input else {}),
         }
         self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(approval_id)")
         return self._public(item)
@@ -105,12 +109,18 @@ class ApprovalStore:
         view["resolution"] = json.loads(item["resolution_json"]) if item.get("resolution_json") else None
         view["policy"] = json.loads(item.get("policy_json") or "{}")
         view["first_approver"] = item.get("first_approver")
+        view["starts_workflow"] = bool(item.get("start_json"))
         return view
 
     def get(self, approval_id: str) -> dict[str, Any] | None:
         """The approval as shown to people and the workflow: never the task token."""
         item = self._raw(approval_id)
         return self._public(item) if item else None
+
+    def start_input(self, approval_id: str) -> dict[str, Any] | None:
+        """The workflow input approving starts (None: a workflow waits on this approval's task token)."""
+        item = self._raw(approval_id) or {}
+        return json.loads(item["start_json"]) if item.get("start_json") else None
 
     def channel_refs(self, approval_id: str) -> dict[str, Any]:
         """Where the request was posted ({"refs": {...}, "notice": {...}}), to update it after the decision."""

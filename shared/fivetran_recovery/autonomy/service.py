@@ -40,6 +40,11 @@ class EarnedAutonomy:
                   if standing.stage == "recommend" else "")
         return capped, f"playbook {playbook_id} has earned stage {standing.stage} so far{toward}: {standing.reason}"
 
+    def earned_auto(self, playbook_id: str) -> bool:
+        """Whether the playbook stands at auto by its record (a promotion, or a human's decision), not by default."""
+        standing = self.store.get(playbook_id)
+        return standing is not None and standing.stage == "auto"
+
     def record(self, playbook_id: str, outcome: str, *, incident_id: str, connection_id: str = "",
                actor: str = AUDIT_ACTOR) -> Change | None:
         """Apply one outcome (retried on a concurrent write); a stage change is written to the audit trail."""

@@ -21,7 +21,16 @@ def approval_service(adapters: Adapters) -> ApprovalService:
         clock=adapters.clock,
         team_of=lambda workflow: _team_of(workflow),
         schema_of=lambda connection_id: _schema_of(adapters, connection_id),
+        start_workflow=_starter(adapters),
     )
+
+
+def _starter(adapters: Adapters):
+    """Approving a preemptive plan starts its recovery workflow (the API function's STATE_MACHINE_ARN)."""
+    from fivetran_recovery.remediation.rollback_service import sfn_starter
+
+    arn = adapters.settings.state_machine_arn
+    return (lambda name, payload: sfn_starter(adapters.sfn, arn)(name, payload)) if arn else None
 
 
 def _team_of(workflow: dict) -> str | None:

@@ -18,6 +18,11 @@ def preempt_service(adapters: Adapters) -> PreemptService:
 
     routing = Routing.load(resolve_config_dir() / "owners.yaml")
 
+    def approvals() -> Any:  # the same approval use case the API decides with (composition/approve.py)
+        from fivetran_recovery.composition.approve import approval_service
+
+        return adapters.cached("approval_service", lambda: approval_service(adapters))
+
     def audit(connection_id: str, notice_id: str, kind: str, detail: dict[str, Any]) -> None:
         adapters.audit.append(chain_id=connection_id, incident_id=notice_id, kind=kind, actor="predict", detail=detail)
 
@@ -34,6 +39,10 @@ def preempt_service(adapters: Adapters) -> PreemptService:
         owner_of=lambda cid: routing.resolve(connection_id=cid).owner,
         clock=adapters.clock,
         stopped=adapters.overrides.stopped_reason,
+        autonomy=adapters.autonomy,
+        request_approval=lambda workflow: approvals().request(workflow, "", start_on_approval=True),
+        expire_approvals=lambda record_id: approvals().expire_for({"incident_id": record_id}),
+        trail=lambda record_id: adapters.audit.for_incident(record_id),
     )
 
 

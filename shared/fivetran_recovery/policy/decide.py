@@ -7,6 +7,8 @@ auto      -> low-risk steps run; high-risk actions, approval-requiring playbooks
              their own action is low risk and the connection is not critical.
 A human's recent change to the connection turns any mode into monitor for this incident, and so does an
 operator's stop of automation on the connection (policy/overrides.py) until they resume it.
+A playbook that has *earned* auto (autonomy/: promoted by verified runs, or set by a human) may also run its
+medium-risk steps on its own in auto; high-risk steps, approval-requiring playbooks and critical connections still wait.
 Holds (a schema change with no diff to show, a playbook only the LLM chose) make every write wait for approval,
 protective steps included; so does a step whose scope only the failure text suggested.
 """
@@ -21,7 +23,8 @@ from fivetran_recovery.settings import RolloutMode
 _HUMAN_PRECONDITIONS = {Precondition.NOT_PAUSED_BY_HUMAN, Precondition.NO_RECENT_HUMAN_EDIT}
 
 
-def _needs_approval(step: PlanStep, playbook: Playbook, mode: RolloutMode, critical: bool, held: bool) -> bool:
+def _needs_approval(step: PlanStep, playbook: Playbook, mode: RolloutMode, critical: bool, held: bool,
+                    earned: bool = False) -> bool:
     if not step.writes:
         return False
     if held or step.unresolved or step.scope == "failure_text" or mode is RolloutMode.RECOMMEND or critical:
@@ -29,7 +32,8 @@ def _needs_approval(step: PlanStep, playbook: Playbook, mode: RolloutMode, criti
     action_risk = Risk(step.risk)
     if step.before_approval:
         return action_risk is not Risk.LOW
-    return playbook.requires_approval or Risk.highest(playbook.risk, action_risk) is not Risk.LOW
+    highest = Risk.highest(playbook.risk, action_risk)
+    return playbook.requires_approval or highest is Risk.HIGH or (highest is Risk.MEDIUM and not earned)
 
 
 def decide(
@@ -41,10 +45,12 @@ def decide(
     human_change: str | None = None,
     holds: list[str] | None = None,
     automation_stopped: str | None = None,
+    earned_auto: bool = False,
 ) -> tuple[PolicyDecision, list[PlanStep]]:
     """The decision, and the steps with `approval_required` set (a new list; inputs are not changed).
 
-    `holds`: reasons why no write may run without a human (each is given as a reason of the decision)."""
+    `holds`: reasons why no write may run without a human (each is given as a reason of the decision).
+    `earned_auto`: the playbook's earned stage is auto (its medium-risk steps may run on their own in auto)."""
     mode = RolloutMode(mode)
     critical = is_critical(criticality)
     base = {"mode": mode.value, "criticality": criticality, "critical": critical}
@@ -62,13 +68,15 @@ def decide(
             [s.model_copy() for s in steps],
         )
     held = bool(holds)
-    gated = [s.model_copy(update={"approval_required": _needs_approval(s, playbook, mode, critical, held)})
+    earned = earned_auto and mode is RolloutMode.AUTO
+    gated = [s.model_copy(update={"approval_required": _needs_approval(s, playbook, mode, critical, held, earned)})
              for s in steps]
     first = next((s.index for s in gated if s.approval_required), None)
     if first is None:
+        medium = earned and any(s.writes and Risk(s.risk) is Risk.MEDIUM for s in gated)
         reasons = (
-            ["every step is low risk and allowed to run on its own"]
-            if playbook.writes
+            [f"playbook {playbook.id} has earned auto: its medium-risk steps run on their own"] if medium
+            else ["every step is low risk and allowed to run on its own"] if playbook.writes
             else ["no write steps: notify and escalate only"]
         )
         return PolicyDecision(path="auto", reasons=reasons, **base), gated

@@ -4,11 +4,15 @@ playbook for the predicted kind through the same policy gate as every recovery, 
 - An at-risk notice is not a failure incident: it goes to the connection's owner with the reasons and the lead
   time, once per (connection, predicted kind) while it is open (later `high` scores only refresh it).
 - The preemptive playbook (`match.predicted` in playbooks/*.yaml) is planned and put through policy.decide with
-  the connection's rollout mode and criticality and an operator's stop: monitor writes nothing and only shows the
-  recommendation; a step that needs approval is listed as waiting, not run; allowed steps run through the
-  remediation's ActionExecutor, each written ahead to the audit trail (intent, then outcome).
+  the connection's rollout mode and criticality, the playbook's earned stage (autonomy/) and an operator's stop:
+  monitor writes nothing and only shows the recommendation; allowed steps run through the remediation's
+  ActionExecutor, each written ahead to the audit trail (intent, then outcome); steps that need approval become a
+  real pending approval (preempt_workflow.py: approving starts the recovery workflow with them, rejecting records
+  it, and it expires when the prediction is settled). A playbook that has earned auto runs its medium-risk steps
+  (the quota playbook's frequency change) on its own in auto.
 - When the notice's window has passed, `settle` records whether the predicted failure happened, was prevented
-  (a preemptive action ran and no sync failed) or did not happen, so prediction quality is tracked in production.
+  (a preemptive action ran, here or in the approved workflow, and no sync failed) or did not happen, expiring an
+  approval nobody gave, so prediction quality is tracked in production.
 """
 
 from __future__ import annotations
@@ -23,9 +27,9 @@ from pydantic import BaseModel, Field
 
 from fivetran_recovery.models.workflow import PlanStep
 from fivetran_recovery.notifiers.base import Notice
-from fivetran_recovery.playbooks.schema import Action, Playbook
+from fivetran_recovery.playbooks.schema import Playbook
 from fivetran_recovery.policy.decide import decide
-from fivetran_recovery.policy.dry_run import relaxed_frequency
+from fivetran_recovery.prediction.preempt_workflow import preemptive_workflow, render
 from fivetran_recovery.prediction.risk import RiskAssessment
 from fivetran_recovery.prediction.syncs import FAILED
 
@@ -52,6 +56,7 @@ class AtRiskNotice(BaseModel):
     decision_reasons: list[str] = Field(default_factory=list)
     actions: list[str] = Field(default_factory=list, description="preemptive steps that ran")
     pending: list[str] = Field(default_factory=list, description="steps recommended or waiting for approval")
+    approval_id: str | None = Field(None, description="the pending approval of the steps that wait for a human")
     writes: int = 0
     outcome: Outcome = "open"
     outcome_at: str | None = None
@@ -98,16 +103,7 @@ def _iso(value: datetime) -> str:
 
 def plan_steps(playbook: Playbook, connection: Any) -> list[PlanStep]:
     """The playbook's steps with their parameters resolved for this connection (a frequency, not a factor)."""
-    steps = []
-    for index, step in enumerate(playbook.steps):
-        params = dict(step.params)
-        if step.action is Action.UPDATE_SCHEDULE and "relax_factor" in params:
-            current = getattr(connection, "sync_frequency", None)
-            params = {"sync_frequency": relaxed_frequency(current, float(params.pop("relax_factor")))}
-        steps.append(PlanStep(index=index, action=step.action.value, params=params, when=step.when.value,
-                              description=step.description or step.action.value, risk=step.traits.risk.value,
-                              writes=step.traits.is_write))
-    return steps
+    return render(playbook.steps, getattr(connection, "id", "") or "", connection)
 
 
 class PreemptService:
@@ -116,7 +112,10 @@ class PreemptService:
     def __init__(self, *, notices: AtRiskStore, registry: Any, executor: Any, dispatcher: Any, history: Any,
                  audit: Callable[[str, str, str, dict[str, Any]], None], policy_for: Callable[[str], tuple[str, str]],
                  owner_of: Callable[[str], str | None], clock: Callable[[], datetime],
-                 stopped: Callable[[str], str | None] = lambda _cid: None):
+                 stopped: Callable[[str], str | None] = lambda _cid: None, autonomy: Any = None,
+                 request_approval: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+                 expire_approvals: Callable[[str], list[str]] = lambda _record_id: [],
+                 trail: Callable[[str], list[Any]] = lambda _record_id: []):
         self.notices = notices
         self.registry = registry
         self.executor = executor
@@ -127,6 +126,10 @@ class PreemptService:
         self.owner_of = owner_of
         self.clock = clock
         self.stopped = stopped
+        self.autonomy = autonomy  # EarnedAutonomy: a playbook acts only up to the stage it has earned
+        self.request_approval = request_approval  # ApprovalService.request(workflow, "", start_on_approval=True)
+        self.expire_approvals = expire_approvals  # the record's pending approvals -> expired
+        self.trail = trail  # the record's audit records (what the approved workflow did)
 
     def act(self, assessment: RiskAssessment, connection: Any) -> AtRiskNotice | None:
         """Open (or refresh) the at-risk notice for a `high` prediction and run its preemptive playbook."""
@@ -155,33 +158,61 @@ class PreemptService:
         self.notices.put(notice)
         return notice
 
+    def _gate(self, playbook: Playbook, steps: list[PlanStep], cid: str) -> tuple[Any, list[PlanStep]]:
+        """policy.decide under the connection's mode capped by the playbook's earned stage, as diagnose does."""
+        mode, criticality = self.policy_for(cid)
+        holds, earned = [], False
+        if self.autonomy is not None:
+            mode, why = self.autonomy.effective_mode(playbook.id, mode)
+            holds += [why] if why else []
+            earned = self.autonomy.earned_auto(playbook.id)
+        return decide(playbook, steps, mode=mode, criticality=criticality, holds=holds,
+                      automation_stopped=self.stopped(cid), earned_auto=earned)
+
     def _preempt(self, notice: AtRiskNotice, playbook: Playbook, connection: Any) -> None:
-        mode, criticality = self.policy_for(notice.connection_id)
-        decision, steps = decide(playbook, plan_steps(playbook, connection), mode=mode, criticality=criticality,
-                                 automation_stopped=self.stopped(notice.connection_id))
+        decision, steps = self._gate(playbook, plan_steps(playbook, connection), notice.connection_id)
         notice.playbook_id, notice.decision_path = playbook.id, decision.path
         notice.decision_reasons = decision.reasons
-        workflow = {"incident_id": notice.notice_id, "connection_id": notice.connection_id,
-                    "rca": {"summary": "; ".join(notice.reasons), "category": "prediction", "pattern": notice.kind},
-                    "dry_run": [s.description for s in steps]}
+        ran = self._run(notice.notice_id, notice.connection_id, playbook, decision, steps, connection,
+                        kind=notice.kind, risk=notice.risk, reasons=notice.reasons,
+                        until=datetime.fromisoformat(notice.window_ends))
+        notice.actions, notice.pending = ran["applied"], ran["pending"]
+        notice.writes, notice.approval_id = ran["writes"], ran["approval_id"]
+
+    def _run(self, record_id: str, cid: str, playbook: Playbook, decision: Any, steps: list[PlanStep],
+             connection: Any, *, kind: str, risk: float, reasons: list[str], until: datetime) -> dict[str, Any]:
+        """Allowed steps run here, written ahead; the ones that need approval become one pending approval."""
+        out: dict[str, Any] = {"applied": [], "pending": [], "writes": 0, "approval_id": None}
+        workflow = {"incident_id": record_id, "connection_id": cid, "dry_run": [s.description for s in steps],
+                    "rca": {"summary": "; ".join(reasons), "category": "prediction", "pattern": kind}}
         for step in steps:
             if decision.path == "monitor" or step.approval_required:
-                label = "recommended (monitor: no write)" if decision.path == "monitor" else "waiting for approval"
-                notice.pending.append(f"{label}: {step.description}")
                 continue
             detail = {"step": step.model_dump(mode="json"), "before": _before(connection)}
-            self.audit(notice.connection_id, notice.notice_id, "preemptive_intent", detail)
+            self.audit(cid, record_id, "preemptive_intent", detail)
             try:
                 result = self.executor.run(step, workflow, connection)
             except Exception as exc:  # the notice still goes out; the failure is on the record
-                self.audit(notice.connection_id, notice.notice_id, "preemptive_failed",
-                           {"step": step.index, "error": type(exc).__name__})
-                notice.pending.append(f"failed ({type(exc).__name__}): {step.description}")
+                self.audit(cid, record_id, "preemptive_failed", {"step": step.index, "error": type(exc).__name__})
+                out["pending"].append(f"failed ({type(exc).__name__}): {step.description}")
                 continue
-            self.audit(notice.connection_id, notice.notice_id, "preemptive_outcome",
+            self.audit(cid, record_id, "preemptive_outcome",
                        {"step": step.index, "status": result.status, "detail": result.detail})
-            notice.actions.append(f"{step.description}: {result.detail}")
-            notice.writes += result.writes
+            out["applied"].append(f"{step.description}: {result.detail}")
+            out["writes"] += result.writes
+        waiting = [s for s in steps if s.approval_required and decision.path != "monitor"]
+        if decision.path == "monitor":
+            out["pending"] += [f"recommended (monitor: no write): {s.description}" for s in steps]
+        elif waiting and self.request_approval is not None:
+            seconds = int((until - self.clock()).total_seconds())
+            request = preemptive_workflow(record_id=record_id, connection_id=cid, kind=kind, risk=risk,
+                                          reasons=reasons, playbook=playbook, decision=decision, steps=steps,
+                                          connection=connection, now=self.clock(), approval_seconds=seconds)
+            out["approval_id"] = self.request_approval(request)["approval_id"]
+            out["pending"] += [f"waiting for approval {out['approval_id']}: {s.description}" for s in waiting]
+        else:
+            out["pending"] += [f"waiting for approval: {s.description}" for s in waiting]
+        return out
 
     def _tell_owner(self, notice: AtRiskNotice) -> None:
         lead = (f"expected within about {notice.lead_time_hours:g} h" if notice.lead_time_hours
@@ -198,31 +229,22 @@ class PreemptService:
 
     def apply_schedule(self, recommendation: Any, connection: Any) -> dict[str, Any]:
         """A cost-aware schedule recommendation through the policy gate (playbook apply_schedule_recommendation):
-        monitor only shows it, a step needing approval waits, an allowed one runs written ahead."""
+        monitor only shows it, a step needing approval becomes a pending approval, an allowed one runs written
+        ahead."""
         cid = recommendation.connection_id
         playbook = self.registry.get(SCHEDULE_PLAYBOOK)
-        steps = [s.model_copy(update={"params": {"sync_frequency": recommendation.recommended_minutes}})
+        frequency = {"sync_frequency": recommendation.recommended_minutes}
+        steps = [s.model_copy(update={"params": frequency, "calls": [c.model_copy(update={"body": frequency})
+                                                                       for c in s.calls]})
                  for s in plan_steps(playbook, connection)]
-        mode, criticality = self.policy_for(cid)
-        decision, steps = decide(playbook, steps, mode=mode, criticality=criticality,
-                                 automation_stopped=self.stopped(cid))
-        record_id = f"schedule-{cid}-{self.clock().strftime('%Y%m%dT%H%M')}"
+        decision, steps = self._gate(playbook, steps, cid)
+        now = self.clock()
+        record_id = f"schedule-{cid}-{now.strftime('%Y%m%dT%H%M')}"
         self.audit(cid, record_id, "schedule_recommended", recommendation.model_dump(mode="json"))
-        outcome: dict[str, Any] = {"record_id": record_id, "path": decision.path, "reasons": decision.reasons,
-                                   "applied": [], "pending": []}
-        workflow = {"incident_id": record_id, "connection_id": cid, "dry_run": [],
-                    "rca": {"summary": "; ".join(recommendation.reasons), "category": "schedule", "pattern": "cost"}}
-        for step in steps:
-            if decision.path == "monitor" or step.approval_required:
-                outcome["pending"].append(f"{'recommended' if decision.path == 'monitor' else 'waiting for approval'}"
-                                          f": sync every {recommendation.recommended_minutes} min")
-                continue
-            self.audit(cid, record_id, "preemptive_intent", {"step": step.model_dump(mode="json"),
-                                                             "before": _before(connection)})
-            result = self.executor.run(step, workflow, connection)
-            self.audit(cid, record_id, "preemptive_outcome", {"step": step.index, "detail": result.detail})
-            outcome["applied"].append(result.detail)
-        return outcome
+        ran = self._run(record_id, cid, playbook, decision, steps, connection, kind="schedule", risk=0.0,
+                        reasons=recommendation.reasons, until=now + timedelta(hours=24))
+        return {"record_id": record_id, "path": decision.path, "reasons": decision.reasons,
+                "applied": ran["applied"], "pending": ran["pending"], "approval_id": ran["approval_id"]}
 
     def settle(self, connection_id: str) -> list[AtRiskNotice]:
         """Close the connection's notices whose window has passed: happened, prevented or did not happen."""
@@ -230,6 +252,7 @@ class PreemptService:
         for notice in self.notices.for_connection(connection_id):
             if notice.outcome != "open" or datetime.fromisoformat(notice.window_ends) > now:
                 continue
+            approval = self._approved_run(notice) if notice.approval_id else None
             opened, ends = datetime.fromisoformat(notice.opened_at), datetime.fromisoformat(notice.window_ends)
             failures = [r for r in self.history.recent(connection_id, limit=200, since=opened)
                         if r.event == "sync_end" and r.status in FAILED and opened <= r.at <= ends]
@@ -241,11 +264,27 @@ class PreemptService:
             else:
                 notice.outcome, notice.outcome_detail = "did_not_happen", "no failed sync in the window, no action"
             notice.outcome_at = _iso(now)
+            if approval:
+                notice.outcome_detail = f"{notice.outcome_detail}; approval {approval}"
             self.audit(connection_id, notice.notice_id, "at_risk_settled",
                        {"outcome": notice.outcome, "detail": notice.outcome_detail})
             self.notices.put(notice)
             settled.append(notice)
         return settled
+
+    def _approved_run(self, notice: AtRiskNotice) -> str:
+        """What happened to the notice's approval: an approval nobody gave expires now; what the approved workflow
+        did (its audited actions) counts as the notice's actions."""
+        expired = self.expire_approvals(notice.notice_id)
+        records = self.trail(notice.notice_id)
+        for record in records:
+            if record.kind == "action" and (record.detail.get("result") or {}).get("status") == "done":
+                notice.actions.append(f"{record.detail.get('action')} (approved workflow)")
+                notice.writes += int((record.detail.get("result") or {}).get("writes") or 0)
+        decided = [r for r in records if r.kind == "approval"]
+        if decided:
+            return f"{decided[-1].detail.get('decision')} by {decided[-1].actor}"
+        return "expired: nobody decided before the prediction was settled" if expired else "not decided"
 
 
 def _before(connection: Any) -> dict[str, Any]:
