@@ -125,6 +125,32 @@ def test_given_a_breaking_schema_change_when_approved_in_the_browser_then_the_fi
     assert page.get_by_role("link", name="open in Fivetran").get_attribute("href").endswith(f"/{BREAKING}/status")
     page.screenshot(path=str(screens / "incident.png"), full_page=True)
     assert (screens / "incidents.png").stat().st_size > 10_000 and (screens / "incident.png").stat().st_size > 10_000
+    _roll_back_the_schema_change(page, console_stack, approval["incident_id"])
+
+
+def _roll_back_the_schema_change(page: Any, stack: Any, incident_id: str) -> None:
+    """"Roll back this action" on the schema change's row: a confirmation with the exact calls, then a rollback
+    workflow waiting for an approver; nothing changes at Fivetran before that."""
+    timeline = page.get_by_role("table", name="Timeline")
+    row = timeline.locator("tr", has_text="update_schema_config: schema config updated")
+    assert timeline.locator("tr", has_text="workflow started").get_by_role("button").count() == 0  # not revertible
+    row.get_by_role("button", name="Roll back this action").click()
+    card = page.get_by_role("region", name="confirm rollback")
+    assert f"PATCH /v1/connections/{BREAKING}/schemas" in card.locator("ol.dry-run").inner_text()
+    before = steps.write_call_paths(stack, BREAKING)
+    card.get_by_role("button", name=re.compile("Confirm")).click()
+    page.wait_for_url("**/console/approvals?done=*")
+    notice = page.get_by_role("status").inner_text()
+    assert f"rollback {incident_id}-rollback-" in notice and "proposed by local-approver" in notice, notice
+    rollback_id = notice.split()[1]
+    pending = wait_for(lambda: next((a for a in steps.approvals(stack) if a["incident_id"] == rollback_id
+                                     and a["status"] == "pending"), None), timeout=60, what="the rollback's approval")
+    assert pending["connection_id"] == BREAKING
+    assert steps.write_call_paths(stack, BREAKING)[len(before):] == []  # nothing before an approver says so
+    page.goto(f"/console/incidents/{incident_id}")
+    proposed = page.get_by_role("table", name="Timeline").locator("tr", has_text="update_schema_config: schema")
+    assert f"Rollback {rollback_id} proposed by local-approver" in proposed.inner_text()
+    assert proposed.get_by_role("button", name="Roll back this action").count() == 0  # proposed once
 
 
 def test_given_a_breaking_schema_change_when_rejected_then_a_comment_is_required_and_no_schema_change(
@@ -186,6 +212,8 @@ def test_given_no_session_or_no_csrf_token_when_asking_then_refused(browser, pag
     form = page.request.post("/console/connections/quiet_harbor/automation",
                              form={"action": "stop", "reason": "forged"})
     assert form.status == 403
+    rollback = page.request.post("/console/incidents/inc-x/actions/3/rollback", form={"confirm": "yes"})
+    assert rollback.status == 403  # no CSRF token
     connections = httpx.get(f"{console_stack.base_url}/api/connections",
                             headers={"Authorization": f"Bearer {LOCAL_APPROVER_TOKEN}"}).json()["connections"]
     assert all(c["automation"] is None for c in connections)

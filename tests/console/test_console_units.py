@@ -169,3 +169,69 @@ def test_given_an_unresolved_step_the_approver_resolved_when_the_incident_render
     records.append(rec(2, "action_intent", {"step": 1, "action": "update_schema_config", "calls": [call]}))
     page = views.incident_body("", reads.incident("inc-1"), "csrf")
     assert 'Ran as:</span> <code>PATCH /v1/connections/c1/schemas {&quot;schemas&quot;' in page
+
+
+def test_given_a_fivetran_change_when_an_operator_rolls_it_back_then_scoped_like_approvals_and_proposed_once():
+    from datetime import UTC, datetime
+
+    from fivetran_recovery.approvals.auth import ApproverDirectory
+    from fivetran_recovery.audit.chain import AuditRecord
+    from fivetran_recovery.console.reads import ConsoleReads
+    from fivetran_recovery.console.service import ConsoleService, RollbackRefused
+    from fivetran_recovery.models.incident import Incident
+    from fivetran_recovery.remediation.rollback import rollback_options
+
+    records = [
+        AuditRecord(chain_id="c1", seq=1, incident_id="inc-1", recorded_at="t", kind="action", actor="remediate",
+                    detail={"step": 0, "action": "pause", "before": {"paused": False}}, prev_hash="0" * 64),
+        AuditRecord(chain_id="c1", seq=2, incident_id="inc-1", recorded_at="t", kind="action", actor="remediate",
+                    detail={"step": 1, "action": "update_schedule", "before": {}}, prev_hash="0" * 64),
+    ]
+    incident = Incident.model_validate({
+        "id": "inc-1", "fingerprint": "f", "signature": "s", "connection_id": "c1", "category": "schema_drift",
+        "pattern": "p", "owner": "data-eng", "first_seen": datetime(2026, 3, 1, tzinfo=UTC),
+        "last_seen": datetime(2026, 3, 1, tzinfo=UTC)})
+    proposals: list[tuple] = []
+
+    class Rollback:  # RollbackService's surface, over the records above
+        def candidates(self, incident_id):
+            return rollback_options([r.model_dump(mode="json") for r in records], incident_id)
+
+        def plan(self, incident_id, seq):
+            return {"dry_run": [f"[0] resume [needs approval]: PATCH /v1/connections/c1 {XSS}"]}
+
+        def propose(self, incident_id, seq, *, actor):
+            proposals.append((incident_id, seq, actor))
+            records.append(AuditRecord(chain_id="c1", seq=3, incident_id=incident_id, recorded_at="t2",
+                                       kind="rollback_proposed", actor=actor, prev_hash="0" * 64,
+                                       detail={"rollback_incident_id": f"{incident_id}-rollback-{seq}"}))
+            return {"rollback_incident_id": f"{incident_id}-rollback-{seq}", "started": True}
+
+    directory = ApproverDirectory({"ana": "a" * 64, "bo": "b" * 64, "root": "c" * 64},
+                                  teams={"ana": ["data-eng"], "bo": ["finance"]}, admins=["root"])
+    reads = ConsoleReads(incidents={"inc-1": incident}, incident_scan=list, approvals=None, approval_scan=list,
+                         audit=None, records=None, overrides=None)
+    console = ConsoleService(reads=reads, approvals=None, overrides=None, directory=lambda: directory,
+                             signer=lambda: None, rollback=Rollback)
+
+    def refused(**kwargs) -> tuple[int, str]:
+        try:
+            console.rollback_option(**kwargs)
+        except RollbackRefused as exc:
+            return exc.status, str(exc)
+        raise AssertionError("not refused")
+
+    assert refused(incident_id="inc-1", seq=1, by="bo")[0] == 403  # another team's connection
+    assert refused(incident_id="inc-1", seq=2, by="ana") == (409, "update_schedule: the record has no before-state "
+                                                                  "of the schedule")
+    assert refused(incident_id="inc-1", seq=7, by="ana")[0] == 404 and refused(incident_id="x", seq=1, by="ana")[0] == 404
+    option = console.rollback_option("inc-1", 1, by="root")  # an admin may
+    page = views.rollback_confirmation("", option, "tok")
+    assert "PATCH /v1/connections/c1 &lt;script&gt;" in page and "<script>" not in page and 'value="yes"' in page
+    assert console.propose_rollback("inc-1", 1, by="ana") == {"rollback_incident_id": "inc-1-rollback-1",
+                                                              "started": True}
+    assert proposals == [("inc-1", 1, "ana")]
+    assert refused(incident_id="inc-1", seq=1, by="ana") == (409, "its rollback inc-1-rollback-1 was already "
+                                                                  "proposed by ana")
+    shown = views._rollback_control("", "inc-1", Rollback().candidates("inc-1")[-1], "tok")
+    assert "Rollback inc-1-rollback-1 proposed by ana" in shown and "<button" not in shown

@@ -86,6 +86,14 @@ def console_service(adapters: Adapters):
         approvals=approval_service(adapters),
         overrides=adapters.overrides,
         directory=lambda: ApproverDirectory.from_secret(adapters.secrets.get(config.approver_secret_id)),
+        rollback=lambda: _rollback(adapters),
         signer=lambda: SessionSigner(str(field(adapters.secrets, config.console_session_secret_id, "session_key")),
                                      secure=config.console_secure_cookie),
     )
+
+
+def _rollback(adapters: Adapters):
+    """"Roll back this action" from the console: the same service as the CLI's (composition/rollback.py)."""
+    from fivetran_recovery.composition.rollback import rollback_service
+
+    return adapters.cached("rollback", lambda: rollback_service(adapters))

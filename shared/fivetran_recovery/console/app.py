@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 
 from fivetran_recovery.approvals import api as approval_api
 from fivetran_recovery.console import api as console_api
-from fivetran_recovery.console import pages
+from fivetran_recovery.console import pages, rollback_pages
 from fivetran_recovery.console.access import secure_headers
 
 TITLE = "Fivetran Recovery API"
@@ -28,6 +28,7 @@ def build_resolver() -> APIGatewayHttpResolver:
     app.include_router(approval_api.router)
     app.include_router(console_api.router)
     app.include_router(pages.router)
+    app.include_router(rollback_pages.router)
     app.use(middlewares=[_security_headers])
 
     @app.exception_handler(RequestValidationError)

@@ -66,6 +66,14 @@ def _recovery(first_failure: datetime, records: list[Any]) -> dict[str, Any]:
     return {"time_to_recover_seconds": seconds, "reason": reason}
 
 
+def _rollbacks(records: list[Any], incident_id: str) -> dict[str, Any]:
+    """Audit seq -> what rolling that action back would do (remediation.rollback.rollback_options)."""
+    from fivetran_recovery.remediation.rollback import rollback_options
+
+    options = rollback_options([r.model_dump(mode="json") for r in records], incident_id)
+    return {str(o["seq"]): o for o in options}
+
+
 def _plan(records: list[Any], approvals: list[dict[str, Any]]) -> dict[str, Any] | None:
     started = next((r for r in records if r.kind == "workflow_started"), None)
     if started is None:
@@ -158,6 +166,7 @@ class ConsoleReads:
             "approvals": approvals,
             "outcome": self.records.get_summary(incident_id),
             "recovery": _recovery(incident.first_seen, records),
+            "rollbacks": _rollbacks(records, incident_id),
             "child_incidents": children,
             "dashboard_url": dashboard_url(incident.connection_id),
         }

@@ -85,6 +85,8 @@ class IncidentDetail(IncidentSummary):
     approvals: list[Approval]
     outcome: dict[str, Any] | None
     recovery: Recovery
+    rollbacks: dict[str, dict[str, Any]] = Field(
+        description="audit seq -> a revertible action: its rollback's calls (plan), why not, or the proposed one")
     child_incidents: list[IncidentSummary]
     dashboard_url: str | None
 

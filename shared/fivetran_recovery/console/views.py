@@ -50,14 +50,50 @@ def incidents_body(base: str, listing: dict[str, Any], filters: dict[str, str | 
                     label="Incidents", empty="No incidents yet."))
 
 
-def _timeline(entries: list[dict[str, Any]]) -> str:
+def _timeline(base: str, detail: dict[str, Any], csrf: str) -> str:
+    rollbacks = detail.get("rollbacks") or {}
     rows = [
-        "<tr>" + cells(esc(e["at"]), esc(e["kind"]), esc(e["actor"]), esc(e["text"]),
-                       f"<details><summary>record {int(e['seq'])}</summary>{pre(e['detail'])}</details>") + "</tr>"
-        for e in entries
+        f'<tr data-seq="{int(e["seq"])}">'
+        + cells(esc(e["at"]), esc(e["kind"]), esc(e["actor"]),
+                esc(e["text"]) + _rollback_control(base, detail["id"], rollbacks.get(str(e["seq"])), csrf),
+                f"<details><summary>record {int(e['seq'])}</summary>{pre(e['detail'])}</details>") + "</tr>"
+        for e in detail.get("timeline") or []
     ]
     return table(["At", "Kind", "Actor", "What", "Record"], rows, label="Timeline",
                  empty="No audit records for this incident yet.")
+
+
+def _rollback_control(base: str, incident_id: str, option: dict[str, Any] | None, csrf: str) -> str:
+    """On a Fivetran change that has a rollback: its button (a CSRF form leading to the confirmation), or the
+    rollback already proposed. Nothing on other rows (a recovery script rolls back by the CLI's undo)."""
+    if not option or option.get("sql") or not option.get("plan"):
+        return ""
+    proposed = option.get("proposed")
+    if proposed:
+        return (f'<p class="rollback">Rollback {esc(proposed["rollback_incident_id"])} proposed by '
+                f'{esc(proposed["by"])}: {link(url(base, "console", "approvals"), "waiting for approval")}</p>')
+    action = url(base, "console", "incidents", incident_id, "actions", str(int(option["seq"])), "rollback")
+    return (f'<form method="post" action="{esc(action)}" class="rollback">{hidden("csrf", csrf)}'
+            f'<button type="submit">Roll back this action</button></form>')
+
+
+def rollback_confirmation(base: str, option: dict[str, Any], csrf: str) -> str:
+    """The confirmation step: what goes back, the rollback's exact calls, and that an approver decides."""
+    incident_id, seq = option["incident_id"], int(option["seq"])
+    action = url(base, "console", "incidents", incident_id, "actions", str(seq), "rollback")
+    lines = "".join(f"<li><code>{esc(line)}</code></li>" for line in option.get("dry_run") or [])
+    facts = definition_list([
+        ("Incident", link(url(base, "console", "incidents", incident_id), incident_id)),
+        ("Action", esc(f"step {option.get('step')} {option.get('action')} on {option.get('connection_id')} "
+                       f"(audit record {seq})")),
+        ("The rollback (dry run)", f'<ol class="dry-run">{lines}</ol>'),
+        ("Then", "a recovery workflow that waits for an approver, like any other: nothing changes before that"),
+    ])
+    confirm = (f'<form method="post" action="{esc(action)}">{hidden("csrf", csrf)}{hidden("confirm", "yes")}'
+               '<button type="submit" class="reject">Confirm: propose this rollback</button></form>')
+    cancel = link(url(base, "console", "incidents", incident_id), "Cancel")
+    return (f'<section class="card" aria-label="confirm rollback">{facts}'
+            f'<div class="decide">{confirm} {cancel}</div></section>')
 
 
 def _rca(rca: dict[str, Any] | None) -> str:
@@ -143,7 +179,7 @@ def incident_body(base: str, detail: dict[str, Any], csrf: str) -> str:
         + "<h2>Root cause</h2>" + _rca(detail.get("rca"))
         + "<h2>Plan</h2>" + _plan(detail.get("plan"))
         + "<h2>Approval</h2>" + (approvals or "<p>No approval was needed.</p>")
-        + "<h2>Timeline</h2>" + _timeline(detail.get("timeline") or [])
+        + "<h2>Timeline</h2>" + _timeline(base, detail, csrf)
         + ("<h2>Outcome</h2>" + _outcome(outcome, detail.get("recovery")) if outcome else "")
     )
 

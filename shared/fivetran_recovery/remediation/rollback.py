@@ -106,3 +106,38 @@ def revertible(records: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """The incident's audited actions that can be rolled back, newest first."""
     return [r for r in reversed(list(records)) if r.get("kind") == "action"
             and (r.get("detail") or {}).get("action") in REVERTIBLE]
+
+
+def rollback_name(incident_id: str, seq: int) -> str:
+    """The rollback workflow's incident id (and Step Functions execution name) for one audited action."""
+    return f"{incident_id}-rollback-{seq}"
+
+
+def rollback_options(records: Iterable[Mapping[str, Any]], incident_id: str) -> list[dict[str, Any]]:
+    """The incident's revertible actions, newest first, each with what putting it back would do: the rollback's
+    calls for a Fivetran change (`plan`; None with `why_not` when its record holds no before-state), `sql` for a
+    recovery script (rolled back by its stored undo), and the rollback already proposed for it (`proposed`)."""
+    from fivetran_recovery.policy.dry_run import describe
+
+    records = list(records)
+    proposed = {r.get("detail", {}).get("rollback_incident_id"): r for r in records
+                if r.get("kind") == "rollback_proposed"}
+    out = []
+    for record in revertible(records):
+        detail, seq = record.get("detail") or {}, int(record["seq"])
+        option: dict[str, Any] = {"seq": seq, "step": detail.get("step"), "action": detail.get("action"),
+                                  "connection_id": record.get("chain_id"), "sql": False, "plan": None,
+                                  "why_not": None, "proposed": None}
+        by = proposed.get(rollback_name(incident_id, seq))
+        if by is not None:
+            option["proposed"] = {"rollback_incident_id": rollback_name(incident_id, seq), "by": by.get("actor"),
+                                  "at": by.get("recorded_at")}
+        if detail.get("action") == "run_recovery_sql":
+            option["sql"] = True
+        else:
+            try:
+                option["plan"] = [describe(s) for s in revert_steps(record, str(record.get("chain_id")))]
+            except NotRevertible as exc:
+                option["why_not"] = str(exc)
+        out.append(option)
+    return out

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from fivetran_recovery.recovery_sql.script import RecoveryScript
-from fivetran_recovery.remediation.rollback import NotRevertible, revert_steps, revertible
+from fivetran_recovery.remediation.rollback import (
+    NotRevertible,
+    revert_steps,
+    revertible,
+    rollback_name,
+    rollback_options,
+)
 from fivetran_recovery.workflow.sql_proposal import ROLLBACK_PLAYBOOK_ID, reviewed_workflow, script_workflow
 
 ACTOR = "rollback"
@@ -30,14 +36,10 @@ class RollbackService:
     start_workflow: Callable[[str, dict[str, Any]], Any]  # (execution name, input)
 
     def candidates(self, incident_id: str) -> list[dict[str, Any]]:
-        """The incident's actions that can be rolled back, newest first (what the console lists)."""
+        """The incident's actions that can be rolled back, newest first, with what the rollback would do
+        (`rollback_options`: the CLI's --list and the console)."""
         records = [r.model_dump(mode="json") for r in self.audit.for_incident(incident_id)]
-        out = []
-        for record in revertible(records):
-            detail = record["detail"]
-            out.append({"seq": record["seq"], "step": detail.get("step"), "action": detail.get("action"),
-                        "connection_id": record["chain_id"]})
-        return out
+        return rollback_options(records, incident_id)
 
     def plan(self, incident_id: str, seq: int | None = None) -> dict[str, Any]:
         """The rollback workflow's input for one audited action (the newest revertible one by default)."""
@@ -47,7 +49,7 @@ class RollbackService:
         if record is None:
             raise NotRevertible(f"incident {incident_id} has no revertible action" + (f" {seq}" if seq else ""))
         detail, connection_id = record["detail"], record["chain_id"]
-        name = f"{incident_id}-rollback-{record['seq']}"
+        name = rollback_name(incident_id, int(record["seq"]))
         common = {"incident_id": name, "connection_id": connection_id, "settings": self.settings,
                   "config": self.config, "registry": self.registry}
         reason = f"roll back {detail.get('action')} of incident {incident_id} (audit record {record['seq']})"
