@@ -10,22 +10,18 @@ from urllib.parse import quote
 from aws_lambda_powertools.event_handler.router import Router
 
 from fivetran_recovery.console import views
-from fivetran_recovery.console.access import Refused, caller, console_of
+from fivetran_recovery.console.access import console_of, who
 from fivetran_recovery.console.html import message, url
-from fivetran_recovery.console.pages import _form, _redirect, _refusal, _render, base_path
+from fivetran_recovery.console.pages import _form, _redirect, _render, base_path, signed_in_form
 from fivetran_recovery.console.service import RollbackRefused
 
 router = Router()
 
 
 @router.post("/console/incidents/<incident_id>/actions/<seq>/rollback")
+@signed_in_form
 def rollback_form(incident_id: str, seq: str):
-    form = _form()
-    try:
-        me = caller(router, csrf=form.get("csrf"), allow_bearer=False)
-    except Refused as exc:
-        return _refusal(exc)
-    console = console_of(router)
+    me, form, console = who(), _form(), console_of(router)
     title = f"Roll back an action of {incident_id}"
     if not seq.isdigit():
         return _render(title, message(f"{seq} is not an audit record number"), me, active="incidents", status=400)
