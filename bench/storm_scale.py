@@ -29,6 +29,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -156,6 +157,7 @@ def _stores(backend: str) -> dict[str, Any]:
 
 
 CALLS: Counter[str] = Counter()
+_PATCHES = ExitStack()
 
 
 def _units(item: Any, unit: int) -> int:
@@ -184,11 +186,14 @@ def _count_read(model: Any, parsed: dict[str, Any], **_: Any) -> None:
 def run_one(n: int, backend: str, webhooks: int | None = None) -> dict[str, Any]:
     from fivetran_recovery.models.webhook import WebhookEvent
 
-    if backend == "moto":
+    if backend.startswith("moto"):
         from moto import mock_aws
 
-        mock = mock_aws()
-        mock.start()
+        from local.moto_fast import fast_dynamodb
+
+        _PATCHES.enter_context(mock_aws())  # until the process ends (each size runs in its own)
+        if backend == "moto":  # "moto-exact": moto's own whole-table paths, for comparison
+            _PATCHES.enter_context(fast_dynamodb())
     payloads, truth = storm(n)
     if webhooks:  # the fixed-webhook-count run: as many connections as make that many deliveries
         payloads, truth = storm(max(10, round(n * webhooks / max(1, len(payloads)))))
@@ -217,7 +222,7 @@ def run_one(n: int, backend: str, webhooks: int | None = None) -> dict[str, Any]
             "ratio": round((elapsed / len(payloads)) / (floor / len(payloads)), 1),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "deep_diagnoses": seen["deep"], "workflows": seen["started"], "notifications": seen["notifications"],
-            "aws_calls": {k: v for k, v in calls.items() if k not in ("wru", "rru")} if backend == "moto" else None,
+            "aws_calls": {k: v for k, v in calls.items() if k not in ("wru", "rru")} if backend != "memory" else None,
             "wru": calls.get("wru"), "rru": calls.get("rru")}
 
 

@@ -41,6 +41,8 @@ class StackOptions:
     reconcile_interval: float = 5.0
     fake_llm: bool = False  # answer LLM calls from the loopback fake of the Messages API (local.fake_anthropic)
     extra_environment: dict[str, str] = field(default_factory=dict)
+    # moto's whole-table work per Query/transaction patched out (local/moto_fast.py: same answers, linear time)
+    fast_moto: bool = True
 
 
 def http_routes(template: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -139,6 +141,10 @@ class LocalStack:
         secret = self.options.webhook_secret or webhook_secret()
         self._setenv(FAKE_CREDENTIALS)
         self._exit.enter_context(mock_aws(config=MOTO_CONFIG))
+        if self.options.fast_moto:
+            from local.moto_fast import fast_dynamodb
+
+            self._exit.enter_context(fast_dynamodb())
         self._exit.enter_context(serialized_moto())
         params = {**LOCAL_PARAMETERS, "RolloutMode": self.options.rollout_mode, **self.options.parameters}
         secrets = local_secrets(webhook=secret)
