@@ -226,6 +226,7 @@ class LocalStack:
         self._exit.callback(warehouse.close)
         for connection_id in self.simulator.connection_ids:
             warehouse.create_from_schema_config(self.simulator.source_schema_config(connection_id))
+        warehouse.create_query_times()  # the predict function's read times (recovery_sql/query_history.py)
         return warehouse
 
     def stop(self) -> None:

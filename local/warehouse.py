@@ -59,6 +59,15 @@ class EmbeddedWarehouse:
             self._con.execute(f"CREATE TABLE IF NOT EXISTS {_ident(schema)}.{_ident(table)} ({ddl})")
         self.primary_keys[(schema, table)] = list(primary_key)
 
+    def create_query_times(self, reads: Sequence[tuple[str, datetime]] = ()) -> None:
+        """`query_times (connection_id, read_at)`: when each connection's tables were read downstream, as the
+        deployed warehouses' query history gives it (DuckDB has none of its own)."""
+        with self._lock:
+            self._con.execute("CREATE TABLE IF NOT EXISTS query_times (connection_id VARCHAR, read_at TIMESTAMP)")
+            if reads:
+                self._con.executemany("INSERT INTO query_times VALUES (?, ?)",
+                                      [(cid, at.astimezone(UTC).replace(tzinfo=None)) for cid, at in reads])
+
     def create_from_schema_config(self, schema_config: Mapping[str, Any]) -> list[tuple[str, str]]:
         """One table per enabled table of a Fivetran schema config, named as in the destination
         (`name_in_destination`), columns typed VARCHAR, keys from `is_primary_key`."""

@@ -1,5 +1,6 @@
 """Predict: on its EventBridge schedule, scores every connection's failure risk from its sync history and
-Fivetran's own status, stores the latest risk per connection and logs schedule advice."""
+Fivetran's own status, stores the latest risk per connection and logs schedule advice; with a warehouse, makes
+cost-aware schedule recommendations from its query history, applied only through the policy gate."""
 
 from __future__ import annotations
 
@@ -33,7 +34,12 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     for assessment in assessments:
         if assessment.level != "low":
             logger.warning("connection at risk", extra=assessment.model_dump(mode="json"))
+    metrics.add_metric(name="ScheduleRecommendations", unit=MetricUnit.Count,
+                       value=len(getattr(_service(), "recommendations", [])))
     for level in ("high", "medium"):
         metrics.add_metric(name=f"ConnectionsAtRisk_{level}", unit=MetricUnit.Count,
                            value=sum(a.level == level for a in assessments))
-    return {"assessed": len(assessments), "high": [a.connection_id for a in assessments if a.level == "high"]}
+    recommended = [{"connection_id": rec.connection_id, "recommended_minutes": rec.recommended_minutes,
+                    "path": (applied or {}).get("path")} for rec, applied in getattr(_service(), "recommendations", [])]
+    return {"assessed": len(assessments), "high": [a.connection_id for a in assessments if a.level == "high"],
+            "schedule_recommendations": recommended}

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 
@@ -51,8 +52,15 @@ def test_given_failure_webhook_when_stack_runs_then_remediated_verified_and_audi
 def test_given_stack_when_predict_runs_on_its_schedule_then_every_connection_is_scored():
     with LocalStack(StackOptions()) as stack:
         before = list(stack.table_items("IncidentsTable"))
+        # the warehouse's query history (DuckDB locally: query_times) says one connection is read daily at 09:05
+        read = stack.simulator.connection_ids[0]
+        today = stack.simulator.now().replace(hour=9, minute=5, second=0, microsecond=0)
+        stack.warehouse.create_query_times([(read, today - timedelta(days=d)) for d in range(1, 14)])
         result = stack.lambdas.invoke("PredictFunction", {"source": "aws.scheduler"})
         assert result["assessed"] == len(stack.simulator.connection_ids)
+        # cost-aware recommendations only where reads were seen, each through the policy gate
+        assert {r["connection_id"] for r in result["schedule_recommendations"]} <= {read}
+        print("schedule recommendations:", result["schedule_recommendations"])
         items = stack.table_items("IncidentsTable")
         risks = [i for i in items if str(i["pk"]).startswith("RISK#")]
         assert len(risks) == len(stack.simulator.connection_ids)

@@ -1,5 +1,5 @@
 """The warehouse behind a parameter: no warehouse by default; with one, its layer, its secret and (Redshift) IAM
-auth for one db user reach only the functions that run recovery SQL."""
+auth for one db user reach only the functions that run recovery SQL, and predict (it reads the query history)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def test_given_the_template_then_warehouse_wiring_is_conditional_and_least_privi
             users.append(logical_id)
         if "redshift:GetClusterCredentials" in text:
             assert "dbuser:${RedshiftClusterId}/${RedshiftDbUser}" in text and '"*"' not in text
-    assert sorted(users) == ["NotifyFunctionRole", "RemediateFunctionRole", "VerifyFunctionRole"]
+    assert sorted(users) == ["NotifyFunctionRole", "PredictFunctionRole", "RemediateFunctionRole", "VerifyFunctionRole"]
     layers = json.dumps(resources["RemediateFunction"]["Properties"]["Layers"])
     assert layer in layers and "CoreLayer" in layers and "WarehouseEnabled" in layers
     env = cfn["Resources"]["DiagnoseFunction"]["Properties"]["Environment"]["Variables"]

@@ -7,7 +7,7 @@ from typing import Any
 from fivetran_recovery.composition.adapters import Adapters
 from fivetran_recovery.prediction.preempt import DynamoAtRiskStore, PreemptService
 from fivetran_recovery.prediction.service import PredictService
-from fivetran_recovery.prediction.store import DynamoRiskStore
+from fivetran_recovery.prediction.store import DynamoRiskStore, DynamoScheduleMemo
 
 
 def preempt_service(adapters: Adapters) -> PreemptService:
@@ -53,4 +53,24 @@ def predict_service(adapters: Adapters) -> PredictService:
         risks=adapters.cached("risks", lambda: DynamoRiskStore(adapters.table(adapters.settings.incidents_table))),
         clock=adapters.clock,
         preempt=adapters.cached("preempt", lambda: preempt_service(adapters)),
+        read_times=_read_times(adapters),
+        memo=DynamoScheduleMemo(adapters.table(adapters.settings.incidents_table)),
     )
+
+
+def _read_times(adapters: Adapters) -> Any:
+    """Read times from the configured warehouse's query history (DuckDB's query_times locally); None without a
+    warehouse (then no cost-aware recommendations)."""
+    if not (adapters.config.warehouse_url or adapters.config.warehouse_secret_id):
+        return None
+
+    def read(connections: list[Any], now: Any) -> dict[str, list[Any]]:
+        from fivetran_recovery.recovery_sql.query_history import read_times
+
+        warehouse = adapters.warehouse
+        if warehouse is None:
+            return {}
+        schemas = {c.id: getattr(c, "schema_", None) or "" for c in connections}
+        return read_times(warehouse, schemas, now=now, location=getattr(warehouse, "location", None))
+
+    return read

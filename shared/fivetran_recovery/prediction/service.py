@@ -1,4 +1,5 @@
-"""The predict use case: every connection's risk from its recorded sync history, with schedule advice."""
+"""The predict use case: every connection's risk from its recorded sync history, with schedule advice; with read
+times from the warehouse's query history, cost-aware schedule recommendations put through the policy gate."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ from typing import Any, Protocol
 
 from fivetran_recovery.prediction.risk import NO_SIGNS, RiskAssessment, assess_syncs, level_of
 from fivetran_recovery.prediction.schedule import advise_schedule
+from fivetran_recovery.prediction.scheduling import Recommendation, recommend
 from fivetran_recovery.prediction.syncs import SyncRecord
 from fivetran_recovery.stores.base import HistoryRecord, HistoryStore
 
 HISTORY_DEPTH = 100
 SYNC_HISTORY_WINDOW = timedelta(days=7)
+READ_WINDOW_DAYS = 14
+RECOMMEND_AGAIN_AFTER = timedelta(days=1)  # the same recommendation is put through the gate once a day at most
 logger = logging.getLogger(__name__)
 
 
@@ -94,14 +98,48 @@ def assess_connection(connection: Any, history: list[HistoryRecord], *, now: dat
 
 class PredictService:
     def __init__(self, *, fivetran: Any, history: HistoryStore, risks: RiskStore, clock: Callable[[], datetime],
-                 preempt: Any = None):
+                 preempt: Any = None, read_times: Callable[[list[Any], datetime], dict[str, list[datetime]]] | None
+                 = None, memo: Any = None):
         self.fivetran = fivetran
         self.history = history
         self.risks = risks
         self.clock = clock
         self.preempt = preempt  # PreemptService: at-risk notices, preemptive playbooks, outcomes (None: score only)
+        self.read_times = read_times  # (connections, now) -> reads per connection id, from the query history
+        self.memo = memo  # ScheduleMemo: which recommendation went through the gate lately (None: every run)
         self.failed: list[str] = []
         self.notices: list[Any] = []
+        self.recommendations: list[tuple[Recommendation, dict[str, Any] | None]] = []
+
+    def _reads(self, connections: list[Any], now: datetime) -> dict[str, list[datetime]] | None:
+        """Read times of every connection's tables; None (no cost-aware recommendations) when unavailable."""
+        if self.read_times is None:
+            return None
+        try:
+            return self.read_times(connections, now)
+        except Exception as exc:  # a warehouse that cannot be read costs the recommendations, not the scores
+            logger.warning("query history unavailable", extra={"error": type(exc).__name__})
+            return None
+
+    def _recommend(self, connection: Any, syncs: list[SyncRecord], assessment: RiskAssessment,
+                   reads: list[datetime], now: datetime) -> None:
+        """A cost-aware recommendation (saving and freshness at read times), applied only through the gate. Only
+        for a connection whose reads the query history shows: none seen may mean its readers are not visible."""
+        if not reads:
+            return
+        rec = recommend(connection.id, syncs, reads, now=now, current_minutes=connection.sync_frequency,
+                        risk_kind=assessment.kind, window=timedelta(days=READ_WINDOW_DAYS))
+        if rec is None:
+            return
+        if self.memo is not None and self.memo.seen(connection.id, rec.recommended_minutes,
+                                                    since=now - RECOMMEND_AGAIN_AFTER):
+            return
+        applied = self.preempt.apply_schedule(rec, connection) if self.preempt is not None else None
+        if self.memo is not None:
+            self.memo.note(connection.id, rec.recommended_minutes, at=now)
+        logger.info("schedule recommendation", extra={**rec.model_dump(mode="json"),
+                                                      "path": (applied or {}).get("path")})
+        self.recommendations.append((rec, applied))
 
     def _sync_history(self, connection_id: str, now: datetime) -> list[SyncRecord] | None:
         """The last 7 days of Fivetran's sync history (its longest window); None when the API cannot give it."""
@@ -118,17 +156,23 @@ class PredictService:
     def run(self) -> list[RiskAssessment]:
         now = self.clock()
         results = []
-        for connection in self.fivetran.iter_connections():
+        self.recommendations = []
+        connections = list(self.fivetran.iter_connections())
+        reads = self._reads(connections, now)
+        for connection in connections:
             try:
                 history = self.history.recent(connection.id, limit=HISTORY_DEPTH)
-                assessment = assess_connection(connection, history, now=now,
-                                               sync_history=self._sync_history(connection.id, now))
+                sync_history = self._sync_history(connection.id, now)
+                assessment = assess_connection(connection, history, now=now, sync_history=sync_history)
                 self.risks.put(assessment, at=now)
                 if self.preempt is not None:
                     self.preempt.settle(connection.id)
                     notice = self.preempt.act(assessment, connection)
                     if notice is not None:
                         self.notices.append(notice)
+                if reads is not None:
+                    self._recommend(connection, merged_syncs(history, sync_history), assessment,
+                                    reads.get(connection.id, []), now)
             except Exception:  # one connection's store error must not cost every other connection its score
                 logger.exception("risk not assessed", extra={"connection_id": connection.id})
                 self.failed.append(connection.id)

@@ -93,6 +93,11 @@ class BigQueryWarehouse:
     def driver(self) -> Any:
         return self._driver or importlib.import_module("google.cloud.bigquery")
 
+    @property
+    def location(self) -> str | None:
+        """The jobs' location (its INFORMATION_SCHEMA.JOBS is `region-<location>`)."""
+        return self.secret.get("location")
+
     def client(self) -> Any:
         if self._client is None:
             bq = self.driver()
@@ -162,6 +167,10 @@ class LazyWarehouse:
 
     def explain(self, sql: str) -> str | None:
         return self._get().explain(sql)
+
+    @property
+    def location(self) -> str | None:
+        return getattr(self._get(), "location", None)
 
 
 def configured_warehouse(config: Any, secrets: Any) -> Any:
