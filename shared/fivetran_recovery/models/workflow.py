@@ -6,6 +6,7 @@ every state of statemachine/recovery.asl.json reads. It must stay JSON-safe: the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -130,3 +131,8 @@ class WorkflowInput(BaseModel):
     scope: dict[str, Any] = Field(default_factory=dict, description="tables from the schema diff, text suggestions")
     cursor: dict[str, int] = Field(default_factory=lambda: {"index": 0})
     approval: dict[str, Any] = Field(default_factory=lambda: {"status": "none"})
+
+
+def run_key(workflow: Mapping[str, Any]) -> str:
+    """One workflow run of an incident (its start time tells runs apart): the key its once-only effects share."""
+    return f"{workflow['incident_id']}@{workflow.get('started_at') or '-'}"

@@ -156,11 +156,16 @@ class Dispatcher:
             self._notifiers = self._build()
         return self._notifiers
 
-    def post(self, notice: Notice) -> tuple[dict[str, Any], dict[str, str]]:
+    def _for(self, notice: Notice) -> list[Notifier]:
+        return [n for n in self.notifiers
+                if n.name not in TICKET_CHANNELS or notice.kind in ("approval_request", "escalation", "ticket")]
+
+    def post(self, notice: Notice, *, skip: frozenset[str] = frozenset()) -> tuple[dict[str, Any], dict[str, str]]:
+        """Post to every channel (but those in `skip`); returns (refs by channel, errors by channel)."""
         refs: dict[str, Any] = {}
         errors: dict[str, str] = {}
-        for notifier in self.notifiers:
-            if notifier.name in TICKET_CHANNELS and notice.kind not in ("approval_request", "escalation", "ticket"):
+        for notifier in self._for(notice):
+            if notifier.name in skip:
                 continue
             try:
                 refs[notifier.name] = notifier.post(notice)
@@ -168,6 +173,24 @@ class Dispatcher:
                 errors[notifier.name] = str(exc)
                 logger.warning("notifier failed", extra={"notifier": notifier.name, "error": str(exc)})
         return refs, errors
+
+    def find(self, notice: Notice) -> tuple[dict[str, Any], list[str]]:
+        """Where this notice (its dedupe key) is posted already: (refs by channel, channels that cannot tell:
+        no `find`, or it failed)."""
+        found: dict[str, Any] = {}
+        unknown: list[str] = []
+        for notifier in self._for(notice):
+            finder = getattr(notifier, "find", None)
+            try:
+                ref = finder(notice) if finder is not None and notice.dedupe_key else None
+            except (NotifierError, httpx.HTTPError) as exc:
+                logger.warning("notifier cannot tell", extra={"notifier": notifier.name, "error": str(exc)})
+                ref, finder = None, None
+            if ref is not None:
+                found[notifier.name] = ref
+            elif finder is None:
+                unknown.append(notifier.name)
+        return found, unknown
 
     def post_direct(self, notice: Notice, *, email: str | None) -> tuple[str | None, dict[str, str]]:
         """Deliver an owner-only notice (its `link` a credential) to that person alone: the first channel that can

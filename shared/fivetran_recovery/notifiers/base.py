@@ -29,6 +29,8 @@ class Notice(BaseModel):
     link: str | None = Field(None, repr=False, description="e.g. a Connect Card URI for the owner; not logged")
     facts: dict[str, str] = Field(default_factory=dict)
     channel: str | None = None
+    dedupe_key: str | None = Field(None, description="one notice of one run: a channel that can look it up "
+                                   "(`find`) is never sent it twice")
 
     @model_validator(mode="after")
     def _redacted(self) -> Notice:

@@ -37,6 +37,18 @@ class OutboxNotifier:
                      "notice": notice.model_dump(exclude={"link"})})
         return ref
 
+    def find(self, notice: Notice) -> dict[str, Any] | None:
+        """The post already made for this notice's dedupe key (from the file when there is one: it outlives the
+        process), or None."""
+        entries: list[dict[str, Any]] = list(self.messages)
+        if self.path is not None and self.path.exists():
+            with self._lock:
+                entries = [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines() if line]
+        for entry in entries:
+            if entry.get("op") == "post" and (entry.get("notice") or {}).get("dedupe_key") == notice.dedupe_key:
+                return {"outbox_id": entry.get("outbox_id")}
+        return None
+
     def post_direct(self, notice: Notice, *, email: str) -> dict[str, Any]:
         """The local stand-in for a direct message: kept without the link itself (only its fingerprint), since
         the outbox is a store other people read."""

@@ -12,6 +12,8 @@ from fivetran_recovery.notifiers.base import Notice, NotifierError
 
 SECTION_LIMIT = 2900  # Slack caps a section's text at 3000 characters
 HEADER_LIMIT = 150
+METADATA_TYPE = "fivetran_recovery_notice"
+HISTORY_LIMIT = 200  # a crashed notify is retried within minutes: its message is among the channel's latest
 
 
 def _link(url: str, label: str) -> str:
@@ -182,8 +184,31 @@ class SlackNotifier:
             "blocks": build_blocks(notice),
             "unfurl_links": False,
         }
+        if notice.dedupe_key:  # message metadata: how `find` recognises this notice after a crash
+            payload["metadata"] = {"event_type": METADATA_TYPE, "event_payload": {"notice_key": notice.dedupe_key}}
         body = self._call("chat.postMessage", payload)
         return {"channel": body.get("channel"), "ts": body.get("ts")}
+
+    def find(self, notice: Notice) -> dict[str, Any] | None:
+        """The message already posted for this notice (its metadata holds the dedupe key), from the channel's
+        recent history (conversations.history, scope channels:history); None when there is none."""
+        channel = notice.channel or self.channel
+        try:  # a read method: query parameters (Slack takes JSON bodies only for its write methods)
+            response = self._http.get(f"{self.base_url}/conversations.history",
+                                      params={"channel": channel, "include_all_metadata": "true",
+                                              "limit": HISTORY_LIMIT},
+                                      headers={"Authorization": f"Bearer {self._token.get_secret_value()}"})
+            body = response.json()
+        except (httpx.HTTPError, ValueError):
+            raise NotifierError("slack conversations.history: unreachable or not JSON") from None
+        if not body.get("ok"):
+            raise NotifierError(f"slack conversations.history: {body.get('error', 'unknown_error')}")
+        for message in body.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if (metadata.get("event_type") == METADATA_TYPE
+                    and (metadata.get("event_payload") or {}).get("notice_key") == notice.dedupe_key):
+                return {"channel": body.get("channel") or channel, "ts": message.get("ts")}
+        return None
 
     def post_direct(self, notice: Notice, *, email: str) -> dict[str, Any]:
         """A direct message to the Slack user with this e-mail (users.lookupByEmail, scope users:read.email)."""

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from fivetran_recovery.models.workflow import PlanStep
+from fivetran_recovery.models.workflow import PlanStep, run_key
 from fivetran_recovery.remediation import reconcile
 from fivetran_recovery.remediation.actions import ActionExecutor, is_repeatable, snapshot
 from fivetran_recovery.remediation.rollback import auto_rollback
@@ -32,7 +32,7 @@ def rollback_runner(*, fivetran: Any, audit: Any, clock: Callable[[], datetime])
     def run(workflow: dict[str, Any]) -> list[dict[str, Any]]:
         executor = ActionExecutor(fivetran=fivetran, warehouse=None, dispatcher=None, clock=clock)
         cid, incident_id = workflow["connection_id"], workflow["incident_id"]
-        run_id = f"{incident_id}@{workflow.get('started_at') or '-'}"
+        run_id = run_key(workflow)
         finished = next((r for r in audit.for_incident(incident_id)
                          if r.kind == "rollback" and r.detail.get("run") == run_id), None)
         if finished is not None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from fivetran_recovery.models.workflow import run_key
 from fivetran_recovery.policy.human import parse_time
 from fivetran_recovery.recovery_sql import TableRef
 
@@ -155,7 +156,3 @@ class VerificationService:
         self.audit.append(chain_id=workflow["connection_id"], incident_id=workflow["incident_id"], kind=kind,
                           actor=ACTOR, detail=detail)
 
-
-def run_key(workflow: dict[str, Any]) -> str:
-    """One workflow run of an incident (a later run of the same incident verifies anew)."""
-    return f"{workflow['incident_id']}@{workflow.get('started_at') or '-'}"

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from fivetran_recovery.approvals.service import ApprovalService
 from fivetran_recovery.config import RecoveryConfig
-from fivetran_recovery.models.workflow import PlanStep
+from fivetran_recovery.models.workflow import PlanStep, run_key
 from fivetran_recovery.notifiers.base import Notice
 from fivetran_recovery.remediation.actions import ActionExecutor
+from fivetran_recovery.workflow import notice_journal
 from fivetran_recovery.workflow.summary import build_summary, summary_facts
 
 if TYPE_CHECKING:
@@ -98,22 +99,30 @@ class NotifyService:
             detail=detail,
         )
 
+    def _send(self, workflow: dict[str, Any], purpose: str, notice: Notice) -> notice_journal.Sent:
+        """Once per run (notice_journal.py): a retried invocation does not send it again."""
+        return notice_journal.send_once(audit=self.audit, dispatcher=self.dispatcher, workflow=workflow,
+                                        notice=notice, purpose=purpose, actor=ACTOR)
+
     def _monitor(self, workflow: dict[str, Any]) -> dict[str, Any]:
         blocked = workflow["decision"].get("blocked_by")
         title = f"Recommended fix: {workflow['playbook']['title']}"
         if blocked:
             title = f"Automation held back ({blocked.replace('_', ' ')}): {workflow['playbook']['title']}"
-        refs, errors = self.dispatcher.post(self._notice(workflow, "monitor", title))
+        sent = self._send(workflow, "monitor", self._notice(workflow, "monitor", title))
+        if sent.replayed is not None:
+            return {"channels": sent.replayed.get("channels", []), "errors": sent.replayed.get("channel_errors", {})}
+        refs, errors = sent.refs, sent.errors
         self._audit(
             workflow,
             "recommendation",
-            {
+            sent.record({
                 "path": "monitor",
                 "blocked_by": blocked,
                 "recommended": workflow.get("dry_run", []),
                 "channels": sorted(refs),
                 "channel_errors": errors,
-            },
+            }),
         )
         return {"channels": sorted(refs), "errors": errors}
 
@@ -125,10 +134,12 @@ class NotifyService:
             "Approval timed out: nothing was changed",
             "Nobody decided on the planned fix in time. No action was taken; a human must look.",
         )
-        refs, errors = self.dispatcher.post(notice)
-        self._audit(
-            workflow, "approval_timed_out", {"approvals": expired, "channels": sorted(refs), "channel_errors": errors}
-        )
+        sent = self._send(workflow, "approval_timeout", notice)
+        if sent.replayed is not None:
+            return {"expired": sent.replayed.get("approvals", []), "channels": sent.replayed.get("channels", [])}
+        refs, errors = sent.refs, sent.errors
+        self._audit(workflow, "approval_timed_out",
+                    sent.record({"approvals": expired, "channels": sorted(refs), "channel_errors": errors}))
         return {"expired": expired, "channels": sorted(refs)}
 
     def _failure_branch(self, workflow: dict[str, Any]) -> dict[str, Any]:
@@ -159,12 +170,12 @@ class NotifyService:
         text = f"The recovery workflow stopped: {error.get('Error', 'error')}: {cause}. {left}"
         notice = self._notice(workflow, "escalation", "Recovery workflow escalated", text,
                               facts={"Cause": cause, "State left": left})
-        refs, errors = self.dispatcher.post(notice)
-        self._audit(
-            workflow,
-            "escalation",
-            {"error": error.get("Error"), "cause": cause, "channels": sorted(refs), "channel_errors": errors},
-        )
+        sent = self._send(workflow, "escalation", notice)
+        if sent.replayed is not None:
+            return {"channels": sent.replayed.get("channels", [])}
+        refs, errors = sent.refs, sent.errors
+        self._audit(workflow, "escalation", sent.record(
+            {"error": error.get("Error"), "cause": cause, "channels": sorted(refs), "channel_errors": errors}))
         return {"channels": sorted(refs)}
 
     def _state_left(self, workflow: dict[str, Any]) -> str:
@@ -182,8 +193,10 @@ class NotifyService:
         begin = (workflow.get("begin") or {}).get("value") or {}
         last = (workflow.get("last_step") or {}).get("value") or {}
         reason = begin.get("reason") if begin.get("proceed") is False else last.get("detail")
-        if outcome == "blocked":
-            self._audit(workflow, "workflow_stopped", {"reason": reason})
+        stopped = [r for r in self.audit.for_incident(workflow["incident_id"])
+                   if r.kind == "workflow_stopped" and r.detail.get("run") == run_key(workflow)]
+        if outcome == "blocked" and not stopped:  # once per run (a retried close finds it)
+            self._audit(workflow, "workflow_stopped", {"reason": reason, "run": run_key(workflow)})
         now = self.clock()
         summary = build_summary(workflow, self.audit.for_incident(workflow["incident_id"]), outcome, now)
         if outcome == "blocked":
@@ -199,17 +212,14 @@ class NotifyService:
             workflow, "summary", f"Incident summary: {summary['outcome_text']}", facts=summary_facts(summary)
         )
         notice.planned_actions = [t["text"] for t in summary["timeline"]][-30:]
-        refs, errors = self.dispatcher.post(notice)
-        self._audit(
-            workflow,
-            "summary",
-            {
+        sent = self._send(workflow, "closed", notice)
+        if sent.replayed is None:
+            self._audit(workflow, "summary", sent.record({
                 "outcome": outcome,
                 "time_to_recover_seconds": summary["time_to_recover_seconds"],
-                "channels": sorted(refs),
-                "channel_errors": errors,
-            },
-        )
+                "channels": sorted(sent.refs),
+                "channel_errors": sent.errors,
+            }))
         if workflow["decision"]["path"] != "monitor":
             self.records.release_lock(workflow["connection_id"], workflow["incident_id"])
         status = "remediating" if waiting else FINAL_STATUS.get(outcome, "escalated")
