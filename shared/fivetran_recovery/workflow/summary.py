@@ -119,6 +119,10 @@ def describe_record(record: AuditRecord) -> str:
             return f"approval {d.get('approval_id')} requested (expires {d.get('expires_at')})"
         case "approval":
             return f"{d.get('decision')} by {record.actor} via {d.get('source')}"
+        case "approval_delivery":
+            return f"{d.get('decision')} decision to the workflow: {d.get('delivery')}"
+        case "notice_intent":
+            return f"{d.get('notice')} notice about to be sent: {d.get('title')}"
         case "verification":
             return f"verification {d.get('status')} after {d.get('attempt')} check(s)"
         case _:
