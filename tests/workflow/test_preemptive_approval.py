@@ -99,3 +99,35 @@ def test_given_a_preemptive_approval_nobody_gave_when_settled_then_it_expires_an
     assert harness.adapters.approvals.get(notice.approval_id)["status"] == "expired"
     status, _body = _decide(harness, notice.approval_id, {"decision": "approve"})
     assert status == 409 and _patches(harness) == []
+
+
+class FailingStart:
+    """Step Functions whose StartExecution fails once (throttled), as a lost start after the decision."""
+
+    def __init__(self, inner):
+        self.inner, self.failed = inner, 0
+
+    def start_execution(self, **kwargs):
+        from botocore.exceptions import ClientError
+
+        if not self.failed:
+            self.failed += 1
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "StartExecution")
+        return self.inner.start_execution(**kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+def test_given_an_approval_whose_start_failed_when_predict_runs_then_it_starts_the_workflow_once(harness):
+    service, notice, _ = _open(harness)
+    harness.adapters.override(sfn=FailingStart(harness.sfn))
+    status, body = _decide(harness, notice.approval_id, {"decision": "approve"})
+    assert status == 202 and "next predict run" in body["waiting_for"] and _patches(harness) == []
+    service.settle(CID)  # the next run reconciles: the approved plan starts now
+    assert harness.wait(notice.notice_id, timeout=60)["status"] == "SUCCEEDED", harness.errors(notice.notice_id)
+    service.settle(CID)  # and only once
+    assert len(_patches(harness)) == 1
+    assert harness.adapters.approvals.get(notice.approval_id)["delivery"] == "delivered"
+    kinds = [r.kind for r in harness.adapters.audit.for_incident(notice.notice_id)]
+    assert kinds.count("approval_reconciled") == 1

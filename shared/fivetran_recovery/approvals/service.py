@@ -334,6 +334,9 @@ class ApprovalService:
         delivery.record_delivery(self.audit, approval, sent, note=delivery.RETRY_NOTE if retry else None)
         verb = "Approved" if decision == "approved" else "Rejected"
         self._update_channels(approval_id, f"{verb} by {approver} at {approval['decided_at']}")
+        if sent.startswith("not_started"):  # a preemptive plan: the next predict run starts it (start_approved)
+            return 202, {"approval_id": approval_id, "status": decision, "decided_by": approver,
+                         "waiting_for": "the workflow could not start yet; the next predict run starts it"}
         if sent != "delivered":
             why = (delivery.RETRY_REFUSED if retry
                    else "the workflow no longer waits for this approval; nothing will run")
@@ -410,6 +413,21 @@ class ApprovalService:
                 logger.warning("could not start the approved workflow", extra={"code": code})
                 return f"not_started:{code}"
         return "delivered"
+
+    def start_approved(self, approval_id: str, *, actor: str = "reconcile") -> str | None:
+        """An approved plan no workflow waits on whose workflow did not start (the decision was taken, then the
+        process stopped, or the start failed): start it now, once (the execution's name is the plan's). None
+        when there is nothing to do."""
+        approval = self.approvals.get(approval_id)
+        if (not approval or approval["status"] != "approved" or not approval.get("starts_workflow")
+                or approval.get("delivery") == "delivered"):
+            return None
+        delivery = self._start(approval, "approved")
+        self.approvals.mark_delivered(approval_id, delivery)
+        self.audit.append(chain_id=approval["connection_id"], incident_id=approval["incident_id"],
+                          kind="approval_reconciled", actor=actor,
+                          detail={"approval_id": approval_id, "delivery": delivery})
+        return delivery
 
     def _update_channels(self, approval_id: str, text: str) -> None:
         stored = self.approvals.channel_refs(approval_id)

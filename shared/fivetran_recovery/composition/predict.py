@@ -43,6 +43,7 @@ def preempt_service(adapters: Adapters) -> PreemptService:
         request_approval=lambda workflow: approvals().request(workflow, "", start_on_approval=True),
         expire_approvals=lambda record_id: approvals().expire_for({"incident_id": record_id}),
         trail=lambda record_id: adapters.audit.for_incident(record_id),
+        start_approved=lambda approval_id: approvals().start_approved(approval_id, actor="predict"),
     )
 
 

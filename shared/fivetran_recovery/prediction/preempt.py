@@ -115,7 +115,8 @@ class PreemptService:
                  stopped: Callable[[str], str | None] = lambda _cid: None, autonomy: Any = None,
                  request_approval: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
                  expire_approvals: Callable[[str], list[str]] = lambda _record_id: [],
-                 trail: Callable[[str], list[Any]] = lambda _record_id: []):
+                 trail: Callable[[str], list[Any]] = lambda _record_id: [],
+                 start_approved: Callable[[str], str | None] = lambda _approval_id: None):
         self.notices = notices
         self.registry = registry
         self.executor = executor
@@ -130,6 +131,7 @@ class PreemptService:
         self.request_approval = request_approval  # ApprovalService.request(workflow, "", start_on_approval=True)
         self.expire_approvals = expire_approvals  # the record's pending approvals -> expired
         self.trail = trail  # the record's audit records (what the approved workflow did)
+        self.start_approved = start_approved  # an approved plan whose workflow never started: start it (once)
 
     def act(self, assessment: RiskAssessment, connection: Any) -> AtRiskNotice | None:
         """Open (or refresh) the at-risk notice for a `high` prediction and run its preemptive playbook."""
@@ -250,6 +252,8 @@ class PreemptService:
         """Close the connection's notices whose window has passed: happened, prevented or did not happen."""
         now, settled = self.clock(), []
         for notice in self.notices.for_connection(connection_id):
+            if notice.outcome == "open" and notice.approval_id:
+                self.start_approved(notice.approval_id)  # reconcile a decision whose start was lost
             if notice.outcome != "open" or datetime.fromisoformat(notice.window_ends) > now:
                 continue
             approval = self._approved_run(notice) if notice.approval_id else None
