@@ -48,7 +48,10 @@ def rollback(
 def _show(answer: Any) -> None:
     if isinstance(answer, list):
         for item in answer:
-            typer.echo(f"seq {item['seq']}: step {item['step']} {item['action']} on {item['connection_id']}")
+            proposed = (item.get("proposed") or {}).get("rollback_incident_id")
+            note = (f" (no rollback: {item['why_not']})" if item.get("why_not")
+                    else f" (rollback {proposed} proposed)" if proposed else "")
+            typer.echo(f"seq {item['seq']}: step {item['step']} {item['action']} on {item['connection_id']}{note}")
         return
     state = "started, waiting for approval" if answer["started"] else "not started (--dry-run)"
     typer.echo(f"rollback {answer['rollback_incident_id']}: {state}")

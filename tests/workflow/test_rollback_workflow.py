@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from fivetran_recovery.models.diagnosis import Diagnosis, Evidence
+from fivetran_recovery.remediation.rollback import NotRevertible
 from fivetran_recovery.remediation.rollback_service import RollbackService, sfn_starter
 from local.defaults import LOCAL_APPROVER_TOKEN
 
@@ -38,6 +41,8 @@ def test_given_an_applied_schema_change_when_rolled_back_and_approved_then_the_b
     candidates = service.candidates("inc-rb")
     schema_change = next(c for c in candidates if c["action"] == "update_schema_config")
     proposed = service.propose("inc-rb", schema_change["seq"])
+    with pytest.raises(NotRevertible, match="already proposed by operator"):  # once per action
+        service.propose("inc-rb", schema_change["seq"])
     assert any("PATCH /v1/connections/lunar_pebble/schemas" in line for line in proposed["plan"])
     columns = harness.sim.schema_config("lunar_pebble")["schemas"]["events"]["tables"]["page_view"]["columns"]
     assert columns["viewed_at"]["enabled"] is False  # nothing changes before the approval

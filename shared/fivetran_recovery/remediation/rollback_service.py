@@ -68,6 +68,10 @@ class RollbackService:
     def propose(self, incident_id: str, seq: int | None = None, *, actor: str = "operator") -> dict[str, Any]:
         """Starts the rollback workflow (it waits for approval like any other) and audits the request."""
         workflow = self.plan(incident_id, seq)
+        earlier = next((r for r in self.audit.for_incident(incident_id) if r.kind == "rollback_proposed"
+                        and r.detail.get("rollback_incident_id") == workflow["incident_id"]), None)
+        if earlier is not None:  # once per action: its workflow exists (running, waiting or done)
+            raise NotRevertible(f"its rollback {workflow['incident_id']} was already proposed by {earlier.actor}")
         self.start_workflow(workflow["incident_id"], workflow)
         self.audit.append(chain_id=workflow["connection_id"], incident_id=incident_id, kind="rollback_proposed",
                           actor=actor, detail={"rollback_incident_id": workflow["incident_id"],
