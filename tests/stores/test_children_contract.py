@@ -155,3 +155,14 @@ def test_given_a_child_joins_after_the_parent_was_read_then_it_does_not_close_on
 
     kept = incidents.update("inc-p", close_when_none_open, current=stale)
     assert kept.is_open and kept.open_child_count == 1 and incidents.get("inc-p").is_open
+
+
+def test_given_open_locks_then_their_holders_are_read_together(stores) -> None:
+    incidents = stores.incidents
+    incidents.create(_parent())
+    incidents.create(_child(0))
+    locks = [("c0", "c0:network:connection_reset"), ("corr:dest:d1:network:connection_reset",
+                                                     "dest:d1:network:connection_reset"), ("c9", "c9:nothing")]
+    assert incidents.open_ids([*locks, locks[0]]) == {locks[0]: "inc-c0000", locks[1]: "inc-p"}
+    incidents.update("inc-c0000", _close(NOW + timedelta(minutes=1)))
+    assert incidents.open_ids(locks) == {locks[1]: "inc-p"} and incidents.open_ids([]) == {}

@@ -6,7 +6,7 @@ Every store has two implementations behind one Protocol: DynamoDB (deployed, `dy
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -183,6 +183,10 @@ class IncidentStore(Protocol):
         ...
 
     def find_open(self, scope: str, fingerprint: str) -> Incident | None: ...
+
+    def open_ids(self, locks: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The incident id holding each of these (scope, fingerprint) open locks that is held, read at once."""
+        ...
 
     def open_in_scope(self, scope: str) -> list[Incident]: ...
 

@@ -29,6 +29,7 @@ import importlib
 import json
 import random
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -57,6 +58,7 @@ from fivetran_recovery.stores.base import (
 )
 from fivetran_recovery.stores.dynamodb_children import ParentShare, child_ref, children_unchanged
 from fivetran_recovery.stores.dynamodb_items import (
+    batch_get_all,
     failed_indexes,
     from_item,
     is_conditional_failure,
@@ -113,6 +115,15 @@ class DynamoIncidentStore:
         if not item:
             return None
         return self.get(from_item(item)["incident_id"])
+
+    def open_ids(self, locks: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        wanted = list(dict.fromkeys(locks))  # BatchGetItem refuses a key twice
+        found: dict[tuple[str, str], str] = {}
+        for start in range(0, len(wanted), 100):
+            keys = [to_item(_lock_key(scope, fingerprint)) for scope, fingerprint in wanted[start:start + 100]]
+            for item in batch_get_all(self._client, self._table, keys):
+                found[(item["pk"].removeprefix("OPEN#"), item["sk"].removeprefix("FP#"))] = item["incident_id"]
+        return found
 
     def open_in_scope(self, scope: str) -> list[Incident]:
         items = self._query(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
+
+from fivetran_recovery.stores.base import StoreError
 
 _SER = TypeSerializer()
 _DESER = TypeDeserializer()
@@ -46,6 +49,20 @@ def is_conflict(error: ClientError) -> bool:
     """Another transaction held an item (DynamoDB's TransactionConflict): worth another try."""
     reasons = error.response.get("CancellationReasons") or []
     return any(r.get("Code") == "TransactionConflict" for r in reasons)
+
+
+def batch_get_all(client: Any, table: str, keys: list[dict[str, Any]], *, tries: int = 8) -> list[dict[str, Any]]:
+    """BatchGetItem (strongly consistent, at most 100 keys) until nothing is left unprocessed, items deserialised."""
+    out: list[dict[str, Any]] = []
+    request: dict[str, Any] = {table: {"Keys": keys, "ConsistentRead": True}}
+    for attempt in range(tries):
+        answer = client.batch_get_item(RequestItems=request)
+        out.extend(from_item(item) for item in answer.get("Responses", {}).get(table, []))
+        request = answer.get("UnprocessedKeys") or {}
+        if not request:
+            return out
+        time.sleep(min(0.05 * 2**attempt, 1.0))  # throttled: back off before the rest
+    raise StoreError(f"BatchGetItem on {table} left keys unprocessed after {tries} tries")
 
 
 def is_conditional_failure(error: ClientError) -> bool:

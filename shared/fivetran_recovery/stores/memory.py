@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,6 +41,7 @@ class InMemoryIncidentStore:
         self._incidents: dict[str, Incident] = {}  # the documents (without what the store keeps apart)
         self._rollups: dict[str, _Rollup] = defaultdict(_Rollup)  # parent id -> its children's share
         self._open: dict[tuple[str, str], str] = {}  # (scope, fingerprint) -> incident id
+        self._open_by_scope: dict[str, dict[str, str]] = defaultdict(dict)  # scope -> fingerprint -> id (a Query)
         self._closed: dict[str, list[ClosedIncidentSummary]] = defaultdict(list)
 
     def get(self, incident_id: str) -> Incident | None:
@@ -57,9 +59,13 @@ class InMemoryIncidentStore:
             incident_id = self._open.get((scope, fingerprint))
             return self.get(incident_id) if incident_id else None
 
+    def open_ids(self, locks: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        with self._lock:
+            return {key: self._open[key] for key in locks if key in self._open}
+
     def open_in_scope(self, scope: str) -> list[Incident]:
         with self._lock:
-            ids = [iid for (s, _), iid in self._open.items() if s == scope]
+            ids = list(self._open_by_scope.get(scope, {}).values())
             return [i for i in (self.get(iid) for iid in ids) if i is not None]
 
     def create(self, incident: Incident) -> Incident:
@@ -76,6 +82,7 @@ class InMemoryIncidentStore:
             self._incidents[stored.id] = stored
             if stored.is_open:
                 self._open[key] = stored.id
+                self._open_by_scope[key[0]][key[1]] = stored.id
             self._roll_up(change, stored)
             return self._composed(stored)
 
@@ -100,6 +107,7 @@ class InMemoryIncidentStore:
             self._roll_up(change, document)
             if before.is_open and not changed.is_open:
                 self._open.pop((lock_scope(before), before.fingerprint), None)
+                self._open_by_scope[lock_scope(before)].pop(before.fingerprint, None)
                 if changed.is_top_level:
                     self._closed[changed.signature].append(closed_summary(changed))
             return self._composed(document)

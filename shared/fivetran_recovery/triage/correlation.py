@@ -65,10 +65,18 @@ class Correlator:
             keys.append((pattern_key(diagnosis.category, diagnosis.pattern), self.policy.min_connections_pattern))
         return keys
 
-    def open_parent_for(self, keys: list[tuple[str, int]], single: Incident | None = None) -> Incident | None:
-        for key, _ in keys:
-            parent = self.incidents.find_open(f"corr:{key}", key)
-            if parent is not None:
+    @staticmethod
+    def locks(keys: list[tuple[str, int]]) -> list[tuple[str, str]]:
+        """The (scope, fingerprint) open locks of the parents these keys would form."""
+        return [(f"corr:{key}", key) for key, _ in keys]
+
+    def open_parent_for(self, keys: list[tuple[str, int]], single: Incident | None = None, *,
+                        held: dict[tuple[str, str], str] | None = None) -> Incident | None:
+        """The open parent of the first key that has one. `held`: those locks as just read (`open_ids`)."""
+        held = held if held is not None else self.incidents.open_ids(self.locks(keys))
+        for lock in self.locks(keys):
+            parent = self.incidents.get(held[lock]) if lock in held else None
+            if parent is not None and parent.is_open:
                 return parent
         return self._shared_cause_parent(keys, single) if single is not None else None
 

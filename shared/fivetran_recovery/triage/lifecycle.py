@@ -80,7 +80,11 @@ class IncidentLifecycle:
                 reason=f"maintenance window {window.name}: {window.reason}",
                 event_key=event.event_key,
             )
-        existing = self.incidents.find_open(connection_id, fingerprint)
+        keys = self.correlator.keys(event, diagnosis)
+        # the connection's lock and its causes' parent locks in one read: a new failure needs them all
+        held = self.incidents.open_ids([(connection_id, fingerprint), *self.correlator.locks(keys)])
+        existing_id = held.get((connection_id, fingerprint))
+        existing = self.incidents.get(existing_id) if existing_id else None
         if existing is None and event.event == "connection_failure":
             # Fivetran sends connection_failure after failed setup tests, ours included: while an incident is open
             # on the connection they are evidence for it, not a second incident.
@@ -89,7 +93,7 @@ class IncidentLifecycle:
             decision = self.attach(existing, event, diagnosis, now)
             if decision is not None:
                 return decision
-        return self._open(event, diagnosis, fingerprint, now)
+        return self._open(event, diagnosis, fingerprint, now, keys, held)
 
     def attach(
         self, existing: Incident, event: WebhookEvent, diagnosis: Diagnosis, now: datetime
@@ -135,11 +139,11 @@ class IncidentLifecycle:
                 return self.paging.confirmed_decision(action, confirmed, None, event.event_key)
         return TriageDecision(action=action, incident=incident, parent=parent, event_key=event.event_key)
 
-    def _open(self, event: WebhookEvent, diagnosis: Diagnosis, fingerprint: str, now: datetime) -> TriageDecision:
+    def _open(self, event: WebhookEvent, diagnosis: Diagnosis, fingerprint: str, now: datetime,
+              keys: list[tuple[str, int]], held: dict[tuple[str, str], str]) -> TriageDecision:
         route = self._route(event.connection_id, event.destination_group_id, event.connector_type)
-        keys = self.correlator.keys(event, diagnosis)
         single = new_incident(event, diagnosis, fingerprint, route, self.policy, now)
-        parent = self.correlator.open_parent_for(keys, single)
+        parent = self.correlator.open_parent_for(keys, single, held=held)
         try:
             if parent is not None:
                 try:
