@@ -151,6 +151,11 @@ def _roll_back_the_schema_change(page: Any, stack: Any, incident_id: str) -> Non
     proposed = page.get_by_role("table", name="Timeline").locator("tr", has_text="update_schema_config: schema")
     assert f"Rollback {rollback_id} proposed by local-approver" in proposed.inner_text()
     assert proposed.get_by_role("button", name="Roll back this action").count() == 0  # proposed once
+    proposed.get_by_role("link", name=rollback_id).click()  # the rollback's own page: its approval waits there
+    page.get_by_role("heading", name=f"Workflow {rollback_id}").wait_for()
+    waiting = page.get_by_role("region", name=f"approval {pending['approval_id']}")
+    assert f"PATCH /v1/connections/{BREAKING}/schemas" in waiting.locator("ol.dry-run").inner_text()
+    assert page.get_by_role("link", name=incident_id).first.is_visible()  # back to what it rolls back
 
 
 def test_given_a_breaking_schema_change_when_rejected_then_a_comment_is_required_and_no_schema_change(

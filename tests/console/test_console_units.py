@@ -234,4 +234,5 @@ def test_given_a_fivetran_change_when_an_operator_rolls_it_back_then_scoped_like
     assert refused(incident_id="inc-1", seq=1, by="ana") == (409, "its rollback inc-1-rollback-1 was already "
                                                                   "proposed by ana")
     shown = views._rollback_control("", "inc-1", Rollback().candidates("inc-1")[-1], "tok")
-    assert "Rollback inc-1-rollback-1 proposed by ana" in shown and "<button" not in shown
+    assert 'Rollback <a href="/console/incidents/inc-1-rollback-1">inc-1-rollback-1</a> proposed by ana' in shown
+    assert "<button" not in shown

@@ -135,10 +135,15 @@ def incidents_page():
 @signed_in_page
 def incident_page(incident_id: str):
     me = who()
-    detail = console_of(router).reads.incident(incident_id)
-    if detail is None:
-        return _render("Not found", message(f"No incident {incident_id}."), me, active="incidents", status=404)
+    reads = console_of(router).reads
+    detail = reads.incident(incident_id)
     csrf = me.session.csrf_token if me.session else ""
+    if detail is None:  # an operator's workflow (a rollback) has an audit trail but no incident item
+        workflow = reads.workflow_only(incident_id)
+        if workflow is None:
+            return _render("Not found", message(f"No incident {incident_id}."), me, active="incidents", status=404)
+        return _render(f"Workflow {incident_id}", views.workflow_body(base_path(), workflow, csrf), me,
+                       active="incidents", refresh=5)
     return _render(f"Incident {incident_id}", views.incident_body(base_path(), detail, csrf), me,
                    active="incidents", refresh=5)
 

@@ -171,6 +171,19 @@ class ConsoleReads:
             "dashboard_url": dashboard_url(incident.connection_id),
         }
 
+    def workflow_only(self, incident_id: str) -> dict[str, Any] | None:
+        """A workflow with an audit trail but no incident item (an operator's rollback): its plan, approvals,
+        timeline and outcome, and the incident and action it rolls back (None when there is no trail)."""
+        records = self.audit.for_incident(incident_id)
+        if not records:
+            return None
+        approvals = [a for a in (self.approvals.get(i) for i in self.records.approval_ids(incident_id)) if a]
+        parent, _, seq = incident_id.rpartition("-rollback-")
+        return {"id": incident_id, "connection_id": records[0].chain_id,
+                "rolls_back": {"incident_id": parent, "seq": int(seq)} if parent and seq.isdigit() else None,
+                "timeline": [_timeline_entry(r) for r in records], "plan": _plan(records, approvals),
+                "approvals": approvals, "outcome": self.records.get_summary(incident_id), "rollbacks": {}}
+
     # -- approvals -------------------------------------------------------------------------------------------
     def list_approvals(self, status: str | None = "pending") -> dict[str, Any]:
         items = [a for a in self._approval_scan() if not status or a.get("status") == status]

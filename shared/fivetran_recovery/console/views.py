@@ -70,8 +70,9 @@ def _rollback_control(base: str, incident_id: str, option: dict[str, Any] | None
         return ""
     proposed = option.get("proposed")
     if proposed:
-        return (f'<p class="rollback">Rollback {esc(proposed["rollback_incident_id"])} proposed by '
-                f'{esc(proposed["by"])}: {link(url(base, "console", "approvals"), "waiting for approval")}</p>')
+        rollback_id = proposed["rollback_incident_id"]
+        return (f'<p class="rollback">Rollback {link(url(base, "console", "incidents", rollback_id), rollback_id)} '
+                f'proposed by {esc(proposed["by"])}</p>')
     action = url(base, "console", "incidents", incident_id, "actions", str(int(option["seq"])), "rollback")
     return (f'<form method="post" action="{esc(action)}" class="rollback">{hidden("csrf", csrf)}'
             f'<button type="submit">Roll back this action</button></form>')
@@ -191,6 +192,21 @@ def _recovered(recovery: dict[str, Any] | None) -> str:
     if seconds is None:
         return f'<span class="time-to-recover">—</span> <small>{esc(reason)}</small>'
     return f'<span class="time-to-recover">{float(seconds):.1f}</span> <small>{esc(reason)}</small>'
+
+
+def workflow_body(base: str, detail: dict[str, Any], csrf: str) -> str:
+    """The page of a workflow that has no incident item (an operator's rollback)."""
+    rolls_back = detail.get("rolls_back")
+    origin = (link(url(base, "console", "incidents", rolls_back["incident_id"]), rolls_back["incident_id"])
+              + esc(f", audit record {rolls_back['seq']}")) if rolls_back else "an operator's workflow"
+    facts = definition_list([("Rolls back", origin), ("Connection", esc(detail.get("connection_id")))])
+    approvals = "".join(approval_card(base, a, csrf) for a in detail.get("approvals") or [])
+    outcome = detail.get("outcome")
+    return (facts + "<h2>Plan</h2>" + _plan(detail.get("plan"))
+            + "<h2>Approval</h2>" + (approvals or "<p>No approval requested yet.</p>")
+            + "<h2>Timeline</h2>" + _timeline(base, detail, csrf)
+            + ("<h2>Outcome</h2>" + _outcome(outcome, {"reason": "a rollback: no failure of its own"})
+               if outcome else ""))
 
 
 def _outcome(outcome: dict[str, Any], recovery: dict[str, Any] | None) -> str:
