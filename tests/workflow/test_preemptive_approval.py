@@ -26,6 +26,7 @@ def harness(workflow_stack, sim, monkeypatch):
     from local.lambda_runtime import route_moto_lambda
 
     monkeypatch.setenv("ROLLOUT_MODE", "auto")
+    monkeypatch.setenv("PLAYBOOK_PROMOTE_AFTER", "1")  # one verified approved run earns auto (default 5)
     built = build_harness(workflow_stack, sim)
     with route_moto_lambda(built.lambdas):
         yield built
@@ -131,3 +132,24 @@ def test_given_an_approval_whose_start_failed_when_predict_runs_then_it_starts_t
     assert harness.adapters.approvals.get(notice.approval_id)["delivery"] == "delivered"
     kinds = [r.kind for r in harness.adapters.audit.for_incident(notice.notice_id)]
     assert kinds.count("approval_reconciled") == 1
+
+
+def test_given_an_approved_run_verified_when_quota_is_predicted_again_then_the_earned_playbook_runs_in_auto(harness):
+    service, notice, connection = _open(harness)
+    assert _decide(harness, notice.approval_id, {"decision": "approve"})[0] == 200
+    assert harness.wait(notice.notice_id, timeout=60)["status"] == "SUCCEEDED", harness.errors(notice.notice_id)
+    standing = harness.adapters.autonomy.standing("preempt_lower_frequency")
+    assert standing.stage == "auto" and standing.verified == 1, standing  # verify counted the approved run
+    stored = next(n for n in service.notices.for_connection(CID) if n.notice_id == notice.notice_id)
+    stored.window_ends = stored.opened_at
+    service.notices.put(stored)
+    [settled] = service.settle(CID)
+    assert settled.outcome in ("prevented", "happened") and "approval approved" in settled.outcome_detail
+
+    harness.sim.advance(120)  # a later run: quota is predicted again
+    again = service.act(RiskAssessment(connection_id=CID, risk=0.9, level="high", kind="quota", lead_time_hours=6,
+                                       reasons=["retries climbing again"], signals={}),
+                        harness.adapters.fivetran.get_connection(CID))
+    assert again.decision_path == "auto" and again.approval_id is None and again.writes == 1
+    assert "has earned auto" in again.decision_reasons[0]
+    assert len(_patches(harness)) == 2  # the approved one, then the earned one, each once
