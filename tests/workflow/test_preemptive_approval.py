@@ -135,7 +135,7 @@ def test_given_an_approval_whose_start_failed_when_predict_runs_then_it_starts_t
 
 
 def test_given_an_approved_run_verified_when_quota_is_predicted_again_then_the_earned_playbook_runs_in_auto(harness):
-    service, notice, connection = _open(harness)
+    service, notice, _connection = _open(harness)
     assert _decide(harness, notice.approval_id, {"decision": "approve"})[0] == 200
     assert harness.wait(notice.notice_id, timeout=60)["status"] == "SUCCEEDED", harness.errors(notice.notice_id)
     standing = harness.adapters.autonomy.standing("preempt_lower_frequency")
