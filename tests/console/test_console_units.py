@@ -161,6 +161,8 @@ def test_given_an_unresolved_step_the_approver_resolved_when_the_incident_render
                          approval_scan=list, audit=Audit(), records=Records(), overrides=None)
     detail = reads.incident("inc-1")
     step = detail["plan"]["resolved_steps"]["1"]
+    assert detail["recovery"] == {"time_to_recover_seconds": None,
+                                  "reason": "not recovered yet: no verification has run (incident open)"}
     assert step["resolved_by"] == "ana" and step["ran_as"] == [] and "0" not in detail["plan"]["resolved_steps"]
     page = views.incident_body("", detail, "csrf")
     assert "Planned (before approval):" in page and "Resolved by ana at 2026-03-01T12:00:00Z:" in page

@@ -61,8 +61,10 @@ def _rca(records: list[Any], fallback: Any) -> dict[str, Any] | None:
             "llm_failure": detail.get("llm_failure"), "cached": bool(detail.get("cached"))}
 
 
-def _recovery(first_failure: datetime, records: list[Any]) -> dict[str, Any]:
-    seconds, reason = time_to_recover(first_failure, records)
+def _recovery(incident: Any, records: list[Any]) -> dict[str, Any]:
+    seconds, reason = time_to_recover(incident.first_seen, records)
+    if seconds is None:
+        reason += f" (incident {incident.status.value})"
     return {"time_to_recover_seconds": seconds, "reason": reason}
 
 
@@ -165,7 +167,7 @@ class ConsoleReads:
             "plan": _plan(records, approvals),
             "approvals": approvals,
             "outcome": self.records.get_summary(incident_id),
-            "recovery": _recovery(incident.first_seen, records),
+            "recovery": _recovery(incident, records),
             "rollbacks": _rollbacks(records, incident_id),
             "child_incidents": children,
             "dashboard_url": dashboard_url(incident.connection_id),
