@@ -124,3 +124,24 @@ def test_given_a_pending_approval_when_the_prediction_settles_then_it_expires_an
     assert approvals.expired == [notice.notice_id]
     assert settled.outcome == outcome and detail in settled.outcome_detail
     assert h.audit[-1][2] == "at_risk_settled" and detail in h.audit[-1][3]["detail"]
+
+
+def test_given_a_run_that_stops_midway_through_the_earned_change_when_predict_runs_again_then_it_is_not_doubled():
+    h, _ = _wired(stage="auto")
+    connection = h.connection()
+
+    class Crash(Exception):
+        pass
+
+    def crash(cid, record_id, kind, detail):
+        h.audit.append((cid, record_id, kind, detail))
+        if kind == "preemptive_outcome":
+            raise Crash  # the Lambda stops after the PATCH, before the notice is saved with its actions
+
+    h.service.audit = crash
+    with pytest.raises(Crash):
+        h.service.act(_predicted(connection.id, "quota", lead=4), connection)
+    h.service.audit = lambda *a: h.audit.append(a)
+    h.now += timedelta(hours=1)
+    assert h.service.act(_predicted(connection.id, "quota", lead=4), h.connection()) is None  # open: refreshed
+    assert len(h.sim.write_calls()) == 1

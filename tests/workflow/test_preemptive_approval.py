@@ -59,6 +59,12 @@ def test_given_a_preemptive_approval_when_approved_then_the_workflow_runs_the_st
     assert approval["status"] == "pending" and approval["starts_workflow"] and approval["policy"]["team"]
     assert approval["incident_id"] == notice.notice_id and _patches(harness) == []
     assert harness.wait_for_approval(notice.notice_id) == notice.approval_id  # the request went out like any other
+    from fivetran_recovery.composition.approve import console_service
+
+    reads = console_service(harness.adapters).reads  # the console lists it and has a page for its record
+    assert notice.approval_id in [a["approval_id"] for a in reads.list_approvals()["approvals"]]
+    page = reads.workflow_only(notice.notice_id)
+    assert page and [a["approval_id"] for a in page["approvals"]] == [notice.approval_id]
 
     status, body = _decide(harness, notice.approval_id, {"decision": "approve"}, {"authorization": f"Bearer {ANA}"})
     assert status == 403 and "ana approves for finance-data" in body["error"]  # scoped to the owning team

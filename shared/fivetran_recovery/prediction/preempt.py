@@ -153,6 +153,7 @@ class PreemptService:
             opened_at=_iso(now), last_seen_at=_iso(now),
             window_ends=_iso(now + timedelta(hours=max(24.0, (lead or 0) + 6))))
         self.audit(cid, notice.notice_id, "at_risk_opened", notice.model_dump(mode="json"))
+        self.notices.put(notice)  # written ahead: a run stopped midway finds it open and does not act again
         playbook = self.registry.for_prediction(kind)
         if playbook is not None:
             self._preempt(notice, playbook, connection)

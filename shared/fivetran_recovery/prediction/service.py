@@ -134,9 +134,9 @@ class PredictService:
         if self.memo is not None and self.memo.seen(connection.id, rec.recommended_minutes,
                                                     since=now - RECOMMEND_AGAIN_AFTER):
             return
-        applied = self.preempt.apply_schedule(rec, connection) if self.preempt is not None else None
-        if self.memo is not None:
+        if self.memo is not None:  # noted first: a run stopped midway does not put it through the gate again
             self.memo.note(connection.id, rec.recommended_minutes, at=now)
+        applied = self.preempt.apply_schedule(rec, connection) if self.preempt is not None else None
         logger.info("schedule recommendation", extra={**rec.model_dump(mode="json"),
                                                       "path": (applied or {}).get("path")})
         self.recommendations.append((rec, applied))
