@@ -196,6 +196,9 @@ class LocalStack:
         self._exit.enter_context(route_moto_lambda(self.lambdas))
         routes = {(method, path): self._http_handler(logical_id)
                   for method, path, logical_id in http_routes(cached_template())}
+        from local.control import control_routes
+
+        routes.update(control_routes(self.resources))  # dlq and stuck from a CLI in another process
         self.gateway = LocalGateway(routes, host="127.0.0.1", port=self.options.port)
         self.base_url = self.gateway.start()
         self._exit.callback(self.gateway.stop)

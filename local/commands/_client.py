@@ -59,6 +59,18 @@ def running_stack() -> dict[str, Any] | None:
     return state
 
 
+def local_stack_client() -> ApiClient | None:
+    """The running `make run` stack (from its state file) with the local token; None when none is running."""
+    state = running_stack()
+    if not state or not state.get("base_url"):
+        return None
+    from local.defaults import LOCAL_APPROVER_TOKEN
+
+    client = ApiClient(api_url=str(state["base_url"]), token=LOCAL_APPROVER_TOKEN)
+    client.deployed = False
+    return client
+
+
 def local_base_url() -> str:
     state = running_stack()
     if state and state.get("base_url"):
@@ -67,10 +79,10 @@ def local_base_url() -> str:
 
 
 class ApiClient:
-    def __init__(self, api_url: str | None = None):
+    def __init__(self, api_url: str | None = None, *, token: str | None = None):
         self.deployed = bool(api_url or os.environ.get(URL_ENV))
         self.base_url = (api_url or os.environ.get(URL_ENV) or local_base_url()).rstrip("/")
-        token = os.environ.get(TOKEN_ENV)
+        token = token or os.environ.get(TOKEN_ENV)
         if not token and not self.deployed:
             from local.defaults import LOCAL_APPROVER_TOKEN
 

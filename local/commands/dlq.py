@@ -1,7 +1,8 @@
 """`fivetran-recovery dlq list|show|redrive`: the webhook events diagnose could not process after 5 receives.
 
 Reads the dead-letter queue (`--dlq-url`, env EVENTS_DLQ_URL: the stack output EventsDeadLetterQueueUrl) of the
-deployed stack with AWS credentials, or of any SQS endpoint such as a moto server (`--endpoint-url`). Listing does
+deployed stack with AWS credentials, or of any SQS endpoint such as a moto server (`--endpoint-url`); without a
+queue URL, the running local stack's (`make run`), through its control routes (local/control.py). Listing does
 not consume: messages are received with a zero visibility timeout and left in place. `redrive` moves messages back
 to the events queue (`--queue-url`, env EVENTS_QUEUE_URL) in their connection's message group, with a fresh
 deduplication id, and deletes each from the DLQ only after it was sent: diagnose is idempotent per event key, so
@@ -72,6 +73,11 @@ def summary(message: dict[str, Any]) -> dict[str, Any]:
             "group": attributes.get("MessageGroupId"), "sent": attributes.get("SentTimestamp")}
 
 
+def shown(message: dict[str, Any]) -> dict[str, Any]:
+    """One message in full: its summary and its body."""
+    return {**summary(message), "body": json.loads(message["Body"]) if message.get("Body") else None}
+
+
 def redrive(sqs: Any, dlq_url: str, queue_url: str, *, ids: set[str] | None = None) -> list[str]:
     """Move the chosen messages (default: all) back to the events queue; returns the moved message ids."""
     moved: list[str] = []
@@ -96,11 +102,41 @@ def redrive(sqs: Any, dlq_url: str, queue_url: str, *, ids: set[str] | None = No
     return moved
 
 
+NO_QUEUE = ("give --dlq-url (or set EVENTS_DLQ_URL: the stack output EventsDeadLetterQueueUrl), or start the local "
+            "stack (`make run`)")
+
+
+def _local(call: Any) -> Any:
+    """`call(client)` on the running local stack's control API (local/control.py); None when none runs."""
+    from local.commands._client import ApiError, local_stack_client
+
+    client = local_stack_client()
+    if client is None:
+        return None
+    try:
+        return call(client)
+    except ApiError as exc:
+        return exc
+
+
+def _failed(answer: Any) -> bool:
+    if isinstance(answer, Exception):
+        error("dlq", str(answer))
+        return True
+    return False
+
+
 def list_command(dlq_url: DlqOpt = None, endpoint_url: EndpointOpt = None, json_out: JsonOpt = False) -> int:
-    if not dlq_url:
-        error("dlq", "give --dlq-url (or set EVENTS_DLQ_URL: the stack output EventsDeadLetterQueueUrl)")
-        return 2
-    rows = [summary(m) for m in peek(_sqs(endpoint_url), dlq_url)]
+    if dlq_url:
+        rows = [summary(m) for m in peek(_sqs(endpoint_url), dlq_url)]
+    else:
+        answer = _local(lambda client: client.get("/__local/dlq"))
+        if answer is None:
+            error("dlq", NO_QUEUE)
+            return 2
+        if _failed(answer):
+            return 1
+        rows = answer["messages"]
     if json_out:
         emit_json({"messages": rows})
         return 0
@@ -112,14 +148,23 @@ def list_command(dlq_url: DlqOpt = None, endpoint_url: EndpointOpt = None, json_
 
 def show_command(message_id: Annotated[str, typer.Argument(help="the message id (from `dlq list`)")],
                  dlq_url: DlqOpt = None, endpoint_url: EndpointOpt = None) -> int:
-    if not dlq_url:
-        error("dlq", "give --dlq-url (or set EVENTS_DLQ_URL)")
-        return 2
-    found = next((m for m in peek(_sqs(endpoint_url), dlq_url) if m["MessageId"] == message_id), None)
-    if found is None:
+    if dlq_url:
+        found = next((m for m in peek(_sqs(endpoint_url), dlq_url) if m["MessageId"] == message_id), None)
+        document = shown(found) if found else None
+    else:
+        from urllib.parse import quote
+
+        answer = _local(lambda client: client.get(f"/__local/dlq/{quote(message_id, safe='')}"))
+        if answer is None:
+            error("dlq", NO_QUEUE)
+            return 2
+        if isinstance(answer, Exception) and "answered 404" not in str(answer):
+            return int(_failed(answer))
+        document = None if isinstance(answer, Exception) else answer
+    if document is None:
         error("dlq", f"no message {message_id} in the dead-letter queue")
         return 1
-    emit_json({**summary(found), "body": json.loads(found["Body"]) if found.get("Body") else None}, indent=2)
+    emit_json(document, indent=2)
     return 0
 
 
@@ -130,13 +175,25 @@ def redrive_command(
                                                   help="the events queue URL")] = None,
     dlq_url: DlqOpt = None, endpoint_url: EndpointOpt = None,
 ) -> int:
-    if not dlq_url or not queue_url:
-        error("dlq", "give --dlq-url and --queue-url (or EVENTS_DLQ_URL and EVENTS_QUEUE_URL)")
-        return 2
     if not message_ids and not move_all:
         error("dlq", "name the message ids to redrive, or give --all")
         return 2
-    moved = redrive(_sqs(endpoint_url), dlq_url, queue_url, ids=None if move_all else set(message_ids or []))
+    ids = None if move_all else set(message_ids or [])
+    if dlq_url or queue_url:
+        if not dlq_url or not queue_url:
+            error("dlq", "give --dlq-url and --queue-url (or EVENTS_DLQ_URL and EVENTS_QUEUE_URL)")
+            return 2
+        moved = redrive(_sqs(endpoint_url), dlq_url, queue_url, ids=ids)
+    else:
+        body = {"all": True} if ids is None else {"ids": sorted(ids)}
+        answer = _local(lambda client: client.post("/__local/dlq/redrive", body))
+        if answer is None:
+            error("dlq", "give --dlq-url and --queue-url (or EVENTS_DLQ_URL and EVENTS_QUEUE_URL), or start the "
+                         "local stack (`make run`)")
+            return 2
+        if _failed(answer):
+            return 1
+        moved = answer["moved"]
     missing = sorted(set(message_ids or []) - set(moved))
     line(f"redrove {len(moved)} event(s)" + (f"; not found: {', '.join(missing)}" if missing else ""))
     return 1 if missing else 0

@@ -1,6 +1,7 @@
 """`fivetran-recovery stuck`: incidents that are not moving — what an operator looks at first.
 
-Three kinds, from the deployed stack with AWS credentials or any endpoint such as a moto server (`--endpoint-url`):
+Three kinds, from the deployed stack with AWS credentials or any endpoint such as a moto server (`--endpoint-url`),
+or, without a table and state machine, from the running local stack (`make run`, through local/control.py):
 
 - no_workflow: confirmed and open, but no recovery workflow is known to exist (the sweep resumes these after
   WORKFLOW_RESUME_AFTER_SECONDS and escalates after WORKFLOW_START_ATTEMPTS; listed here once older than that);
@@ -80,21 +81,24 @@ def stuck(
                                                      help="AWS endpoint (e.g. a moto server)")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="one JSON document instead of text")] = False,
 ) -> int:
-    import boto3
-
-    from fivetran_recovery.settings import Settings
-
-    if not incidents_table or not state_machine_arn:
-        error("stuck", "give --incidents-table and --state-machine-arn (or INCIDENTS_TABLE, STATE_MACHINE_ARN)")
+    if bool(incidents_table) != bool(state_machine_arn):
+        error("stuck", "give both --incidents-table and --state-machine-arn (or INCIDENTS_TABLE, STATE_MACHINE_ARN)")
         return 2
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    grace = Settings.model_fields["workflow_resume_after_seconds"].default
-    rows = find_stuck(
-        dynamodb=boto3.client("dynamodb", endpoint_url=endpoint_url, region_name=region),
-        sfn=boto3.client("stepfunctions", endpoint_url=endpoint_url, region_name=region),
-        incidents_table=incidents_table, state_machine_arn=state_machine_arn, now=datetime.now(UTC),
-        no_workflow_after=timedelta(seconds=grace * Settings.model_fields["workflow_start_attempts"].default),
-        running_after=timedelta(hours=older_than), failed_since=timedelta(hours=since))
+    if incidents_table and state_machine_arn:
+        rows = _from_aws(incidents_table, state_machine_arn, endpoint_url, older_than=older_than, since=since)
+    else:
+        from local.commands._client import ApiError, local_stack_client
+
+        client = local_stack_client()
+        if client is None:
+            error("stuck", "give --incidents-table and --state-machine-arn (or INCIDENTS_TABLE, STATE_MACHINE_ARN), "
+                           "or start the local stack (`make run`)")
+            return 2
+        try:
+            rows = client.get("/__local/stuck", older_than=older_than, since=since)["stuck"]
+        except ApiError as exc:
+            error("stuck", str(exc))
+            return 2
     if json_out:
         emit_json({"stuck": rows})
     else:
@@ -102,3 +106,19 @@ def stuck(
               [(r["kind"], r["incident_id"], r["status"], r["since"], r["detail"]) for r in rows])
         line(f"{len(rows)} stuck")
     return 1 if rows else 0
+
+
+def _from_aws(incidents_table: str, state_machine_arn: str, endpoint_url: str | None, *, older_than: float,
+              since: float) -> list[dict[str, Any]]:
+    import boto3
+
+    from fivetran_recovery.settings import Settings
+
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    grace = Settings.model_fields["workflow_resume_after_seconds"].default
+    return find_stuck(
+        dynamodb=boto3.client("dynamodb", endpoint_url=endpoint_url, region_name=region),
+        sfn=boto3.client("stepfunctions", endpoint_url=endpoint_url, region_name=region),
+        incidents_table=incidents_table, state_machine_arn=state_machine_arn, now=datetime.now(UTC),
+        no_workflow_after=timedelta(seconds=grace * Settings.model_fields["workflow_start_attempts"].default),
+        running_after=timedelta(hours=older_than), failed_since=timedelta(hours=since))

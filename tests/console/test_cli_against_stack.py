@@ -88,3 +88,19 @@ def test_given_no_stack_when_a_command_needs_one_then_one_line_and_non_zero(caps
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and "cannot reach the local stack" in err[0], (argv, err)
     assert main(["approvals", "reject", "apr-x", "--comment", " "]) == 2
+
+
+def test_given_a_running_stack_when_dlq_and_stuck_run_without_flags_then_they_read_its_resources(running, capsys):
+    import boto3
+
+    sqs = boto3.client("sqs", region_name="us-east-1")  # the stack's moto, in this process
+    dlq = running.resources.queues["EventsDeadLetterQueue"]
+    body = {"event": "sync_end", "connection_id": "ghost_conn", "data": {"status": "FAILURE", "reason": "poison"}}
+    sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps(body), MessageGroupId="ghost_conn",
+                     MessageDeduplicationId="cli-dlq-1")
+    listed = run_json(capsys, "dlq", "list", "--json")["messages"]
+    assert [m["connection_id"] for m in listed] == ["ghost_conn"]
+    assert run_json(capsys, "dlq", "show", listed[0]["id"])["body"]["data"]["reason"] == "poison"
+    code = main(["stuck", "--json"])
+    rows = json.loads(capsys.readouterr().out)["stuck"]
+    assert code == (1 if rows else 0) and {r["kind"] for r in rows} <= {"no_workflow", "failed", "running_long"}
