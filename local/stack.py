@@ -194,12 +194,7 @@ class LocalStack:
 
         self.lambdas = InProcessLambdas(specs=self.resources.functions)
         self._exit.enter_context(route_moto_lambda(self.lambdas))
-        routes = {(method, path): self._http_handler(logical_id)
-                  for method, path, logical_id in http_routes(cached_template())}
-        from local.control import control_routes
-
-        routes.update(control_routes(self.resources))  # dlq and stuck from a CLI in another process
-        self.gateway = LocalGateway(routes, host="127.0.0.1", port=self.options.port)
+        self.gateway = LocalGateway(self._routes(), host="127.0.0.1", port=self.options.port)
         self.base_url = self.gateway.start()
         self._exit.callback(self.gateway.stop)
         self.simulator.configure_webhook(f"{self.base_url}/webhooks/fivetran", secret)
@@ -211,6 +206,14 @@ class LocalStack:
             self._exit.callback(self.poller.stop)
             self.simulator.start_ticker(scale=self.options.sim_time_scale)
             self._start_schedules()
+
+    def _routes(self) -> dict[tuple[str, str], Any]:
+        """The template's HttpApi routes, and the control routes `dlq` and `stuck` use from another process."""
+        from local.control import control_routes
+
+        routes = {(method, path): self._http_handler(logical_id)
+                  for method, path, logical_id in http_routes(cached_template())}
+        return {**routes, **control_routes(self.resources)}
 
     def _start_schedules(self) -> None:
         """The template's EventBridge schedules of the diagnose function: the sweep and the reconciliation."""
