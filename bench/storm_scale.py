@@ -1,22 +1,27 @@
 """Storm scale: how diagnose + triage grow with the size of an alert storm (issue 13).
 
-    .venv/bin/python bench/storm_scale.py                       # 100 / 500 / 1,000 / 2,000 connections + 10k webhooks
-    .venv/bin/python bench/storm_scale.py --sizes 100 500 --moto-sizes 100
+    .venv/bin/python bench/storm_scale.py          # memory + patched moto at 100/500/1,000/2,000, moto-exact at 100,
+                                                   # and 10,000 webhooks on memory and moto
+    .venv/bin/python bench/storm_scale.py --sizes 100 500 --moto-sizes 100 --moto-exact-sizes --webhooks 0
     .venv/bin/python bench/storm_scale.py --json
 
 The storm (seeded): connections spread over 5 destinations; 40 % fail on a warehouse concurrency limit of
-destination 0 (one parent), 30 % fail on a network reset across every
-destination (one shared cause), 10 % fail alone on a schema change (one incident each), 10 % fail once on a
-source rate limit and succeed on the next sync (self-heal: no real incident), 10 % only succeed. Every failing
-connection fails 2-3 syncs, 5 minutes apart. Delivery: 10 % of the webhooks are delivered twice, 5 % out of
-order (a few positions late). The extra run has 10,000 webhooks.
+destination 0 (one parent), 30 % fail on a network reset across every destination (one shared cause), 10 % fail
+alone on a schema change (one incident each), 10 % fail once on a source rate limit and succeed on the next sync
+(self-heal: no real incident), 10 % only succeed. Every failing connection fails 2-3 syncs, 5 minutes apart.
+Delivery: 10 % of the webhooks are delivered twice, 5 % out of order (a few positions late). The fixed run has
+10,000 webhooks (about 3,800 connections).
 
-Each event goes through the real DiagnoseService (history, ordering, the rules classifier, triage) with a fake
-deep diagnosis and workflow start. Backends: `memory` (the in-memory stores: the full-size correctness and our own
-code's speed) and `moto` (the DynamoDB stores on moto's emulator, smaller sizes: the AWS calls per event and per
-incident that bench/cost_per_incident.py prices; its time is mostly the emulator's). Each size runs in its own
-process so peak RSS is that size's. The floor, measured in the same run, is parsing and classifying the same
-events with no triage and no store: `ratio` = our time per event / the floor's.
+Each event goes through the real DiagnoseService (history, ordering, the rules classifier, triage) with a fake deep
+diagnosis and workflow start. Backends: `memory` (the in-memory stores: our own code's speed), `moto` (the DynamoDB
+stores on moto with local/moto_fast.py's patches, as the local stack runs: the AWS calls per webhook that
+bench/cost_per_incident.py prices) and `moto-exact` (unpatched moto, for comparison). Each size runs in its own
+process so peak RSS is that size's. Columns: p50/p95 = time from a webhook handed to diagnose to its triage decision
+(the incident opened, counted or closed; no queue wait); `ratio` = time per webhook / the floor's, the floor
+measured in the same run (parsing and classifying the same events, no triage, no store); `growth` = time per webhook
+/ the smallest run's of the same backend (1.0 = linear); RSS +MB/1k = peak RSS gained during the storm per 1,000
+webhooks; `lost` = distinct failure deliveries in no incident, no digest entry and no stale outcome; `drift` = sum
+over parents of |parent failures - its children's failures|; calls/webhook = DynamoDB requests per webhook.
 """
 
 from __future__ import annotations
@@ -120,7 +125,7 @@ def _service(backend: str, clock: dict[str, datetime]) -> tuple[Any, Any, dict[s
     service = DiagnoseService(history=stores["history"], triage=triage, deep_diagnose=deep,
                               plan_workflow=lambda *a, **k: {}, start_workflow=start, notify=notify,
                               clock=lambda: clock["now"], workflow_exists=lambda name: True)
-    return service, stores["incidents"], seen
+    return service, stores, seen
 
 
 def _stores(backend: str) -> dict[str, Any]:
@@ -184,8 +189,6 @@ def _count_read(model: Any, parsed: dict[str, Any], **_: Any) -> None:
 
 
 def run_one(n: int, backend: str, webhooks: int | None = None) -> dict[str, Any]:
-    from fivetran_recovery.models.webhook import WebhookEvent
-
     if backend.startswith("moto"):
         from moto import mock_aws
 
@@ -199,10 +202,35 @@ def run_one(n: int, backend: str, webhooks: int | None = None) -> dict[str, Any]
         payloads, truth = storm(max(10, round(n * webhooks / max(1, len(payloads)))))
     floor = _floor(payloads)
     clock = {"now": START}
-    service, incidents, seen = _service(backend, clock)
-    latencies: list[float] = []
-    last_sweep = START
+    service, stores, seen = _service(backend, clock)
+    rss_before = _rss_mb()
     started = time.perf_counter()
+    latencies, stale = _drive(service, payloads, clock)
+    elapsed = time.perf_counter() - started
+    rss = _rss_mb()
+    calls = Counter(CALLS)  # the storm's own requests, not the checks' reads below
+    requests = sum(v for k, v in calls.items() if k not in ("wru", "rru"))
+    every = _every(stores["incidents"], backend)
+    return {"backend": backend, **truth, **_outcome(stores["incidents"], every),
+            "lost": _lost(payloads, every, stores["digest"], stale), "seconds": round(elapsed, 2),
+            "events_per_s": round(len(payloads) / elapsed, 1), "p50_ms": _pct(latencies, 50),
+            "p95_ms": _pct(latencies, 95), "floor_us_per_event": round(floor * 1e6 / len(payloads), 1),
+            "ratio": round((elapsed / len(payloads)) / (floor / len(payloads)), 1),
+            "peak_rss_mb": round(rss, 1), "rss_growth_mb": round(rss - rss_before, 1),
+            "deep_diagnoses": seen["deep"], "workflows": seen["started"], "notifications": seen["notifications"],
+            "aws_calls": {k: v for k, v in calls.items() if k not in ("wru", "rru")} if backend != "memory" else None,
+            "calls_per_webhook": round(requests / len(payloads), 2) if backend != "memory" else None,
+            "wru": calls.get("wru"), "rru": calls.get("rru")}
+
+
+def _drive(service: Any, payloads: list[dict[str, Any]], clock: dict[str, datetime]) -> tuple[list[float], set[str]]:
+    """Every webhook through diagnose in delivery order, the sweep every 30 s of event time, then an hour on."""
+    from fivetran_recovery.diagnose.service import STALE
+    from fivetran_recovery.models.webhook import WebhookEvent
+
+    latencies: list[float] = []
+    stale: set[str] = set()
+    last_sweep = START
     for payload in payloads:
         event = WebhookEvent.model_validate(payload)
         clock["now"] = max(clock["now"], event.created + timedelta(seconds=1))
@@ -210,20 +238,28 @@ def run_one(n: int, backend: str, webhooks: int | None = None) -> dict[str, Any]
         if (clock["now"] - last_sweep).total_seconds() >= 30:
             service.sweep()
             last_sweep = clock["now"]
-        service.handle(event)
+        outcome = service.handle(event)
         latencies.append(time.perf_counter() - t0)
+        if outcome.action == STALE:
+            stale.add(event.event_key)
     clock["now"] += timedelta(hours=1)
     service.sweep()
-    elapsed = time.perf_counter() - started
-    calls = Counter(CALLS)  # the storm's own requests, not the checks' reads below
-    return {"backend": backend, **truth, **_outcome(incidents, backend), "seconds": round(elapsed, 2),
-            "events_per_s": round(len(payloads) / elapsed, 1), "p50_ms": _pct(latencies, 50),
-            "p95_ms": _pct(latencies, 95), "floor_us_per_event": round(floor * 1e6 / len(payloads), 1),
-            "ratio": round((elapsed / len(payloads)) / (floor / len(payloads)), 1),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            "deep_diagnoses": seen["deep"], "workflows": seen["started"], "notifications": seen["notifications"],
-            "aws_calls": {k: v for k, v in calls.items() if k not in ("wru", "rru")} if backend != "memory" else None,
-            "wru": calls.get("wru"), "rru": calls.get("rru")}
+    return latencies, stale
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _lost(payloads: list[dict[str, Any]], every: list[Any], digest: Any, stale: set[str]) -> int:
+    """Distinct failure deliveries found in no incident, no digest entry and no stale outcome."""
+    from fivetran_recovery.models.webhook import WebhookEvent
+
+    failures = {e.event_key for e in (WebhookEvent.model_validate(p) for p in payloads) if e.is_failure}
+    seen = {k for i in every for k in i.recent_event_keys}
+    entries = digest.between(START - timedelta(days=1), START + timedelta(days=2))
+    seen |= {e.event_key for e in entries} | {k for e in entries for k in e.related_event_keys}
+    return len(failures - seen - stale)
 
 
 def _floor(payloads: list[dict[str, Any]]) -> float:
@@ -239,10 +275,9 @@ def _floor(payloads: list[dict[str, Any]]) -> float:
     return time.perf_counter() - t0
 
 
-def _outcome(incidents: Any, backend: str) -> dict[str, Any]:
+def _outcome(incidents: Any, every: list[Any]) -> dict[str, Any]:
     from fivetran_recovery.models.incident import IncidentKind, IncidentStatus
 
-    every = _every(incidents, backend)
     top = [i for i in every if i.kind is not IncidentKind.CHILD]
     real = [i for i in top if i.status not in (IncidentStatus.SELF_HEALED, IncidentStatus.SUPPRESSED)]
     parents = [i for i in top if i.kind is IncidentKind.PARENT]
@@ -274,9 +309,10 @@ def _pct(values: list[float], q: int) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 1000, 2000])
-    parser.add_argument("--moto-sizes", type=int, nargs="*", default=[100, 500])
-    parser.add_argument("--webhooks", type=int, default=10_000, help="the extra fixed-webhook run (0: none)")
+    parser.add_argument("--sizes", type=int, nargs="*", default=[100, 500, 1000, 2000], help="memory backend")
+    parser.add_argument("--moto-sizes", type=int, nargs="*", default=[100, 500, 1000, 2000], help="patched moto")
+    parser.add_argument("--moto-exact-sizes", type=int, nargs="*", default=[100], help="unpatched moto")
+    parser.add_argument("--webhooks", type=int, default=10_000, help="fixed-webhook run on memory and moto (0: none)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--backend", default="memory", help=argparse.SUPPRESS)
@@ -285,40 +321,45 @@ def main(argv: list[str] | None = None) -> int:
     if args.one:
         print(json.dumps(run_one(args.one, args.backend, args.one_webhooks or None)))
         return 0
-    runs = [(n, "memory", 0) for n in args.sizes] + [(n, "moto", 0) for n in args.moto_sizes]
+    runs = [(n, backend, 0) for backend, sizes in (("memory", args.sizes), ("moto", args.moto_sizes),
+                                                   ("moto-exact", args.moto_exact_sizes)) for n in sizes]
     if args.webhooks:
-        runs.append((1000, "memory", args.webhooks))
+        runs += [(1000, backend, args.webhooks) for backend in ("memory", "moto")]
     rows = []
+    if not args.json:
+        print(" | ".join(HEAD), flush=True)
     for n, backend, webhooks in runs:
         out = subprocess.run([sys.executable, __file__, "--one", str(n), "--backend", backend,
                               "--one-webhooks", str(webhooks)], capture_output=True, text=True, check=True)
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    _growth(rows)
+        _growth(rows)
+        if not args.json:
+            print(_line(rows[-1]), flush=True)
     if args.json:
         print(json.dumps(rows, indent=2))
-    else:
-        _print(rows)
     return 0
 
 
 def _growth(rows: list[dict[str, Any]]) -> None:
-    """Time per event relative to the smallest run of the same backend (1.0 = linear growth)."""
+    """Time and memory per webhook relative to the smallest run of the same backend (1.0 = linear growth)."""
     for backend in {r["backend"] for r in rows}:
         same = [r for r in rows if r["backend"] == backend]
         base = min(same, key=lambda r: r["webhooks"])
         for row in same:
             row["growth"] = round((row["seconds"] / row["webhooks"]) / (base["seconds"] / base["webhooks"]), 2)
+            row["rss_per_1k_webhooks_mb"] = round(1000 * row["rss_growth_mb"] / row["webhooks"], 1)
 
 
-def _print(rows: list[dict[str, Any]]) -> None:
-    head = ("backend", "connections", "webhooks", "events/s", "p50 ms", "p95 ms", "ratio", "growth", "RSS MB",
-            "real/expected", "parents", "drift", "largest parent KB")
-    print(" | ".join(head))
-    for r in rows:
-        print(" | ".join(str(v) for v in (
-            r["backend"], r["connections"], r["webhooks"], r["events_per_s"], r["p50_ms"], r["p95_ms"], r["ratio"],
-            r["growth"], r["peak_rss_mb"], f"{r['real_incidents']}/{r['expected_real_incidents']}",
-            json.dumps(r["parents_by_pattern"]), r["counter_drift"], r["largest_parent_kb"])))
+HEAD = ("backend", "connections", "webhooks", "events/s", "p50 ms", "p95 ms", "ratio", "growth", "RSS MB",
+        "RSS +MB/1k webhooks", "real/expected", "lost", "drift", "calls/webhook", "largest parent KB")
+
+
+def _line(r: dict[str, Any]) -> str:
+    return " | ".join(str(v) for v in (
+        r["backend"], r["connections"], r["webhooks"], r["events_per_s"], r["p50_ms"], r["p95_ms"], r["ratio"],
+        r["growth"], r["peak_rss_mb"], r["rss_per_1k_webhooks_mb"],
+        f"{r['real_incidents']}/{r['expected_real_incidents']}", r["lost"], r["counter_drift"],
+        r["calls_per_webhook"] or "-", r["largest_parent_kb"]))
 
 
 if __name__ == "__main__":
