@@ -238,3 +238,13 @@ def test_given_a_fivetran_change_when_an_operator_rolls_it_back_then_scoped_like
     shown = views._rollback_control("", "inc-1", Rollback().candidates("inc-1")[-1], "tok")
     assert 'Rollback <a href="/console/incidents/inc-1-rollback-1">inc-1-rollback-1</a> proposed by ana' in shown
     assert "<button" not in shown
+
+
+def test_given_a_workflow_without_an_incident_when_rendered_then_it_says_what_it_is_and_escapes():
+    preemptive = views.workflow_body("", {"id": "pre-1", "connection_id": XSS, "rolls_back": None, "timeline": [],
+                                          "plan": None, "approvals": [], "outcome": None}, "tok")
+    assert "no incident of its own" in preemptive and "<script>" not in preemptive
+    rollback = views.workflow_body("", {"id": "inc-1-rollback-4", "connection_id": "c1", "timeline": [],
+                                        "rolls_back": {"incident_id": "inc-1", "seq": 4}, "plan": None,
+                                        "approvals": [], "outcome": None}, "tok")
+    assert '<a href="/console/incidents/inc-1">inc-1</a>, audit record 4' in rollback

@@ -138,7 +138,7 @@ def incident_page(incident_id: str):
     reads = console_of(router).reads
     detail = reads.incident(incident_id)
     csrf = me.session.csrf_token if me.session else ""
-    if detail is None:  # an operator's workflow (a rollback) has an audit trail but no incident item
+    if detail is None:  # a rollback or a preemptive approval has an audit trail but no incident item
         workflow = reads.workflow_only(incident_id)
         if workflow is None:
             return _render("Not found", message(f"No incident {incident_id}."), me, active="incidents", status=404)

@@ -174,8 +174,9 @@ class ConsoleReads:
         }
 
     def workflow_only(self, incident_id: str) -> dict[str, Any] | None:
-        """A workflow with an audit trail but no incident item (an operator's rollback): its plan, approvals,
-        timeline and outcome, and the incident and action it rolls back (None when there is no trail)."""
+        """A workflow with an audit trail but no incident item (an operator's rollback, a preemptive approval):
+        its plan, approvals, timeline and outcome, and for a rollback the incident and action it rolls back (None
+        when there is no trail)."""
         records = self.audit.for_incident(incident_id)
         if not records:
             return None

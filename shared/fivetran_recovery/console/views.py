@@ -195,11 +195,12 @@ def _recovered(recovery: dict[str, Any] | None) -> str:
 
 
 def workflow_body(base: str, detail: dict[str, Any], csrf: str) -> str:
-    """The page of a workflow that has no incident item (an operator's rollback)."""
+    """The page of a workflow that has no incident item (an operator's rollback, a preemptive approval)."""
     rolls_back = detail.get("rolls_back")
-    origin = (link(url(base, "console", "incidents", rolls_back["incident_id"]), rolls_back["incident_id"])
-              + esc(f", audit record {rolls_back['seq']}")) if rolls_back else "an operator's workflow"
-    facts = definition_list([("Rolls back", origin), ("Connection", esc(detail.get("connection_id")))])
+    what = (("Rolls back", link(url(base, "console", "incidents", rolls_back["incident_id"]),
+                                 rolls_back["incident_id"]) + esc(f", audit record {rolls_back['seq']}"))
+            if rolls_back else ("Workflow", "no incident of its own (a preemptive change or an operator's workflow)"))
+    facts = definition_list([what, ("Connection", esc(detail.get("connection_id")))])
     approvals = "".join(approval_card(base, a, csrf) for a in detail.get("approvals") or [])
     outcome = detail.get("outcome")
     return (facts + "<h2>Plan</h2>" + _plan(detail.get("plan"))
