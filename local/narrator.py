@@ -163,7 +163,8 @@ class Narrator:
             self._audit.add(key)
             record = record_from_item(item)
             if record.kind in ("verification", "approval_requested", "approval", "summary", "automation_stopped",
-                               "automation_resumed", "escalation", "recommendation"):
+                               "automation_resumed", "escalation", "recommendation", "action_unknown",
+                               "rollback_proposed"):
                 out.append((record.chain_id, describe_record(record)))
         return out
 

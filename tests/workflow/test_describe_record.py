@@ -53,6 +53,12 @@ def test_given_write_ahead_records_when_described_then_they_name_the_call_its_ta
     refused = describe_record(journal("action_failed", "refused", error="FivetranError: 409 conflict"))
     assert refused == "step 1 (pause, attempt 2) refused by Fivetran, nothing changed after FivetranError: 409 conflict"
     assert "intended" not in intent and all("None" not in t for t in texts.values())
+    proposed = AuditRecord(chain_id="c", seq=5, incident_id="i", recorded_at="t", kind="rollback_proposed",
+                           actor="ana", detail={"rollback_incident_id": "i-rollback-3",
+                                                "plan": ["[0] resume [needs approval]: PATCH /v1/connections/c"]},
+                           prev_hash="0" * 64)
+    assert describe_record(proposed) == ("rollback i-rollback-3 proposed by ana: waits for an approver "
+                                         "([0] resume [needs approval]: PATCH /v1/connections/c)")
     plain = journal("action", "applied", result={"detail": "paused"})
     assert describe_record(plain) == "step 1 pause: paused"  # an applied step reads as before
 

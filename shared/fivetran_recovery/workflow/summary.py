@@ -125,6 +125,9 @@ def describe_record(record: AuditRecord) -> str:
             return f"{d.get('notice')} notice about to be sent: {d.get('title')}"
         case "verification":
             return f"verification {d.get('status')} after {d.get('attempt')} check(s)"
+        case "rollback_proposed":
+            return (f"rollback {d.get('rollback_incident_id')} proposed by {record.actor}: waits for an approver "
+                    f"({'; '.join(map(str, d.get('plan') or []))})")
         case _:
             return str(d.get("reason") or d.get("summary") or record.kind)
 
