@@ -26,12 +26,55 @@ def planned_script(params: Mapping[str, Any], token: str = "") -> RecoveryScript
 
 def sql_intent(params: Mapping[str, Any]) -> dict[str, Any]:
     """What the write-ahead intent of a recovery-SQL step records: where, which script, which backup. After a
-    crash the outcome is not guessed (reconcile answers unknown for SQL: a person looks at the backup)."""
+    crash the outcome is read from the warehouse (`landed`), never guessed."""
     script = params.get("script") or {}
     backup = script.get("backup") or {}
     return {"warehouse": params.get("dialect"), "template": params.get("template"), "draft": bool(params.get("draft")),
             "target": f"{params.get('schema')}.{params.get('table')}",
             "backup": f"{backup.get('schema')}.{backup.get('table')}" if backup else None}
+
+
+def backup_exists(script: RecoveryScript, warehouse: Any) -> bool:
+    """The script's backup table is in the warehouse (its name is the step's own: incident and step index)."""
+    from fivetran_recovery.recovery_sql.templates import table_exists_sql
+
+    if script.backup is None:
+        return False
+    return int(warehouse.scalar(table_exists_sql(script.dialect, script.backup)) or 0) > 0
+
+
+def landed(params: Mapping[str, Any], warehouse: Any) -> tuple[str, str]:
+    """Did an interrupted run of this step's script change its target? ("applied" | "not_applied" | "unknown",
+    the evidence), read from the warehouse after a crash, a timeout or a lost connection:
+
+    - no backup table: the script never started (its backup runs first, on its own) -> not applied;
+    - the backup is there: the counts the preview took before the change are taken again from the backup (a copy
+      of the target just before it) and the script's checks run against the target: they hold -> applied; the
+      target still has the backup's rows and the checks fail -> not applied (a rerun keeps that backup);
+    - anything else (no backup kept, a count that cannot be mapped onto the backup) -> unknown: a person looks.
+    """
+    from fivetran_recovery.recovery_sql.backup import render
+
+    script = planned_script(params)
+    if script.backup is None:
+        return "unknown", "the script keeps no backup: the warehouse cannot tell whether it ran"
+    backup = script.backup.name
+    if not backup_exists(script, warehouse):
+        return "not_applied", f"no backup table {backup}: the script never started (its backup runs first)"
+    target_sql, backup_sql = (render(t.node(), script.dialect) for t in (script.target, script.backup))
+    counts = {name: int(warehouse.scalar(sql.replace(target_sql, backup_sql)) or 0)
+              for name, sql in script.previews.items() if target_sql in sql}
+    try:
+        checks = {c.name: (int(warehouse.scalar(c.sql) or 0), c.expected(counts)) for c in script.checks}
+    except KeyError as missing:
+        return "unknown", f"backup {backup} taken; the count {missing} cannot be read from it"
+    shown = ", ".join(f"{name}={actual} (want {want})" for name, (actual, want) in checks.items())
+    if checks and all(actual == want for actual, want in checks.values()):
+        return "applied", f"backup {backup} taken and the checks hold: {shown}"
+    now, then = (int(warehouse.scalar(f"SELECT COUNT(*) FROM {name}") or 0) for name in (target_sql, backup_sql))
+    if now == then:
+        return "not_applied", f"backup {backup} taken, the target unchanged ({now} rows, as the backup): {shown}"
+    return "unknown", f"backup {backup} taken; the target changed ({then} -> {now} rows) but {shown}"
 
 
 def preview_script(params: Mapping[str, Any], warehouse: Any) -> Preview:
@@ -49,7 +92,9 @@ def run_script(params: Mapping[str, Any], approved_sql: Sequence[str], warehouse
         raise ScriptMismatch("the script to run differs from the SQL that was planned and approved")
     runner = ScriptRunner(warehouse)
     preview = runner.preview(script)
-    outcome = runner.execute(script, preview)
+    # A backup already there is this step's own, from an attempt that stopped after it (`landed` said the change
+    # did not land): it is the copy from just before, so it is kept, not taken again.
+    outcome = runner.execute(script, preview, backup_taken=backup_exists(script, warehouse))
     failed = [c for c in outcome.checks if not c["passed"]]
     results = ", ".join(f"{c['name']}={c['actual']}" for c in outcome.checks)
     detail = (
@@ -71,6 +116,14 @@ def run_script(params: Mapping[str, Any], approved_sql: Sequence[str], warehouse
             "script": script.as_dict(),
         },
     }
+
+
+def recorded_script(params: Mapping[str, Any]) -> dict[str, Any]:
+    """What an action record keeps of a script whose run was verified from the warehouse after a crash: the same
+    way back as `run_script`'s response (backup, undo, the script), without the counts it did not see."""
+    script = planned_script(params)
+    return {"template": script.template, "draft": script.draft, "backup": script.backup.name if script.backup else None,
+            "undo": list(script.undo), "script": script.as_dict()}
 
 
 def undo_script(script: Mapping[str, Any], warehouse: Any) -> dict[str, Any]:

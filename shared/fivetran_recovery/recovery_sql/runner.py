@@ -99,13 +99,14 @@ class ScriptRunner:
         except WarehouseError:  # e.g. it reads a table an earlier statement of the script creates
             return None
 
-    def execute(self, script: RecoveryScript, preview: Preview) -> Outcome:
+    def execute(self, script: RecoveryScript, preview: Preview, *, backup_taken: bool = False) -> Outcome:
         """Backup statements first (each on its own: the copy must exist before anything changes), then the rest
-        as one unit, then every check against the preview's counts."""
+        as one unit, then every check against the preview's counts. `backup_taken`: an earlier attempt of this
+        very script took the backup and stopped before the change: the backup is not taken again."""
         self._same_dialect(script)
         if script.destructive and script.backup is None:
             raise ScriptMismatch("a destructive script without a backup is never run")
-        backups = [s.sql for s in script.statements if s.kind == "backup"]
+        backups = [] if backup_taken else [s.sql for s in script.statements if s.kind == "backup"]
         rest = [s.sql for s in script.statements if s.kind != "backup"]
         if backups:
             self.warehouse.execute(backups)

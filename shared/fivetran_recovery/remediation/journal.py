@@ -32,9 +32,10 @@ class ActionNotApplied(SafeToRetry):
 
 class Journal:
     def __init__(self, *, workflow: dict[str, Any], step: PlanStep, key: str, audit: Any, ledger: StepLedger,
-                 fivetran: Any, actor: str) -> None:
+                 fivetran: Any, actor: str, warehouse: Any = None) -> None:
         self.workflow, self.step, self.key = workflow, step, key
         self.audit, self.ledger, self.fivetran, self.actor = audit, ledger, fivetran, actor
+        self.warehouse = warehouse  # recovery SQL is read back from the warehouse
         self.intended = False
         self.attempt = 0
         self.before: dict[str, Any] = {}
@@ -69,7 +70,7 @@ class Journal:
         if not reconcile.maybe_acted(exc):
             self._append("action_failed", self.outcome_fields("refused", error=_cause(exc)))
             return None
-        verdict = reconcile.read_back(self.step, self.workflow["connection_id"], self.fivetran, self.before)
+        verdict = self._read_back()
         cause = _cause(exc)
         if verdict.outcome == reconcile.APPLIED:
             return self._applied(verdict, cause)
@@ -95,7 +96,7 @@ class Journal:
             return None  # it died before its intent: the call was never made
         last = intents[-1].detail
         self.attempt, self.before = int(last.get("attempt") or len(intents)), last.get("before") or {}
-        verdict = reconcile.read_back(self.step, self.workflow["connection_id"], self.fivetran, self.before)
+        verdict = self._read_back()
         if verdict.outcome == reconcile.APPLIED:
             return self._applied(verdict, STALE_CAUSE)
         if verdict.outcome == reconcile.NOT_APPLIED or repeatable:
@@ -103,6 +104,10 @@ class Journal:
             self._append("action_failed", self.outcome_fields(outcome, evidence=verdict.evidence, error=STALE_CAUSE))
             return None
         raise self._unknown(verdict, STALE_CAUSE)
+
+    def _read_back(self) -> reconcile.Verdict:
+        return reconcile.read_back(self.step, self.workflow["connection_id"], self.fivetran, self.before,
+                                   warehouse=self.warehouse)
 
     def ensure_outcome(self, result: dict[str, Any]) -> None:
         """A completed step whose outcome record was lost (a crash after the ledger, before the audit): add it."""
@@ -117,8 +122,13 @@ class Journal:
                                 **self.outcome_fields("applied", note="recorded on replay: the ledger had it")})
 
     def _applied(self, verdict: reconcile.Verdict, cause: str) -> StepResult:
+        response = None
+        if self.step.action == "run_recovery_sql":  # the way back stays on record (backup, undo, the script)
+            from fivetran_recovery.recovery_sql.execution import recorded_script
+
+            response = recorded_script(self.step.params)
         result = StepResult("done", f"{self.step.action}: verified applied after {cause} ({verdict.evidence})",
-                            writes=1)
+                            response=response or {}, writes=1)
         self.ledger.complete(self.key, {**result.as_dict(), "index": self.step.index, "action": self.step.action})
         self._append("action", {"before": self.before, "after": verdict.state, "result": result.as_dict(),
                                 **self.outcome_fields("verified_applied", evidence=verdict.evidence, error=cause)})

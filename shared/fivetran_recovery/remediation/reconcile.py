@@ -4,8 +4,11 @@ config (is the PATCH already there?). Three verdicts:
 
 - applied: Fivetran shows the change; the step is recorded done (`unknown -> verified applied`), never repeated;
 - not_applied: Fivetran shows no change; repeating is safe;
-- unknown: Fivetran's state cannot tell (a reload, a queued re-sync, recovery SQL); only an action safe to repeat
-  is repeated, any other waits for a person.
+- unknown: Fivetran's state cannot tell (a reload, a queued re-sync); only an action safe to repeat is repeated,
+  any other waits for a person.
+
+Recovery SQL is read back from the warehouse instead (`recovery_sql.execution.landed`): is the step's backup
+table there, do the script's checks hold against the counts the backup still gives?
 
 Comparisons are between Fivetran's own values (before vs now), never against our clock.
 """
@@ -37,8 +40,11 @@ def maybe_acted(exc: BaseException) -> bool:
     return not (isinstance(exc, FivetranError) and status is not None and status < 500)
 
 
-def read_back(step: PlanStep, connection_id: str, fivetran: Any, before: dict[str, Any]) -> Verdict:
+def read_back(step: PlanStep, connection_id: str, fivetran: Any, before: dict[str, Any], *,
+              warehouse: Any = None) -> Verdict:
     action = Action(step.action)
+    if action is Action.RUN_RECOVERY_SQL:  # read from the warehouse: the backup, then the script's checks
+        return _sql_verdict(step, warehouse)
     try:
         connection = fivetran.get_connection(connection_id)
     except FivetranError as exc:
@@ -58,6 +64,19 @@ def read_back(step: PlanStep, connection_id: str, fivetran: Any, before: dict[st
     if action is Action.UPDATE_SCHEMA_CONFIG:
         return _schema_verdict(fivetran, connection_id, params, now)
     return Verdict(UNKNOWN, f"Fivetran's state does not show whether {action.value} ran", now)
+
+
+def _sql_verdict(step: PlanStep, warehouse: Any) -> Verdict:
+    from fivetran_recovery.recovery_sql import WarehouseError
+    from fivetran_recovery.recovery_sql.execution import landed
+
+    if warehouse is None:
+        return Verdict(UNKNOWN, "no warehouse to read back from")
+    try:
+        outcome, evidence = landed(step.params, warehouse)
+    except (WarehouseError, ValueError) as exc:
+        return Verdict(UNKNOWN, f"the warehouse could not be read ({type(exc).__name__})")
+    return Verdict(outcome, evidence)
 
 
 def _sync_verdict(action: Action, before: dict[str, Any], now: dict[str, Any], *, syncing: bool) -> Verdict:

@@ -195,7 +195,7 @@ class RemediationService:
 
     def _journal(self, workflow: dict[str, Any], step: PlanStep, key: str) -> Journal:
         return Journal(workflow=workflow, step=step, key=key, audit=self.audit, ledger=self.ledger,
-                       fivetran=self.fivetran, actor=ACTOR)
+                       fivetran=self.fivetran, actor=ACTOR, warehouse=self.warehouse)
 
     def _check_policy(self, workflow: dict[str, Any], step: PlanStep) -> dict[str, Any] | None:
         """Refuse any write the decision does not allow; for gated steps, the stored approval must agree."""
