@@ -257,7 +257,8 @@ class PreemptService:
                 self.start_approved(notice.approval_id)  # reconcile a decision whose start was lost
             if notice.outcome != "open" or datetime.fromisoformat(notice.window_ends) > now:
                 continue
-            approval = self._approved_run(notice) if notice.approval_id else None
+            asked = notice.approval_id or notice.decision_path == "approval"  # (a run stopped after asking)
+            approval = self._approved_run(notice) if asked else None
             opened, ends = datetime.fromisoformat(notice.opened_at), datetime.fromisoformat(notice.window_ends)
             failures = [r for r in self.history.recent(connection_id, limit=200, since=opened)
                         if r.event == "sync_end" and r.status in FAILED and opened <= r.at <= ends]
