@@ -248,6 +248,24 @@ def test_given_shared_cause_permanent_failure_when_siblings_follow_then_grouped_
     assert confirmed.incident.kind is IncidentKind.PARENT and confirmed.incident.child_count == 3
 
 
+def test_given_a_storm_under_one_parent_then_its_document_is_not_rewritten_per_child_and_closing_it_closes_all(
+    make_rig,
+) -> None:
+    rig = make_rig()
+    first = [rig.triage.process(sync_end(f"c{i}", i), TRANSIENT, now=at(i + 1)) for i in range(12)]
+    again = [rig.triage.process(sync_end(f"c{i}", 400 + i), TRANSIENT, now=at(401 + i)) for i in range(12)]
+    parent_id = first[-1].parent.id
+    assert {d.parent.id for d in again} == {parent_id}
+    parent = rig.incidents.get(parent_id)
+    assert parent.child_count == 12 and parent.counts.failures == 24 and parent.open_child_count == 12
+    assert parent.version <= 4  # created, took in its first members, confirmed: never once per child (issue 13)
+    assert len(parent.document()) < 6_000 and len(parent.child_sample) == 10
+    rig.triage.update_status(parent_id, IncidentStatus.RECOVERED, now=at(900), note="fixed")
+    children = rig.incidents.children(parent_id)
+    assert len(children) == 12 and all(not rig.incidents.get(c.incident_id).is_open for c in children)
+    assert rig.incidents.get(parent_id).closed_child_count == 12
+
+
 # ---------------------------------------------------------------- workflow status updates
 def test_given_confirmed_incident_when_workflow_reports_status_then_channel_update_with_eta(make_rig) -> None:
     rig = make_rig()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import threading
 from collections import defaultdict
 from collections.abc import Sequence
@@ -33,6 +34,8 @@ class _Rollup:
     counts: IncidentCounts = field(default_factory=IncidentCounts)
     last_seen: datetime | None = None
     children: dict[str, ChildRef] = field(default_factory=dict)
+    ordered: list[str] = field(default_factory=list)  # child ids, sorted (the DynamoDB items' sort key order)
+    closed: int = 0
 
 
 class InMemoryIncidentStore:
@@ -51,8 +54,8 @@ class InMemoryIncidentStore:
 
     def children(self, parent_id: str) -> list[ChildRef]:
         with self._lock:
-            refs = self._rollups[parent_id].children if parent_id in self._rollups else {}
-            return [ref.model_copy() for _, ref in sorted(refs.items())]
+            rollup = self._rollups.get(parent_id)
+            return [rollup.children[i].model_copy() for i in rollup.ordered] if rollup else []
 
     def find_open(self, scope: str, fingerprint: str) -> Incident | None:
         with self._lock:
@@ -125,10 +128,12 @@ class InMemoryIncidentStore:
         if change is None or change.is_empty:
             return
         rollup = self._rollups[change.parent_id]
-        if change.joined:
+        if change.joined and child.id not in rollup.children:
             rollup.children[child.id] = ChildRef(incident_id=child.id, connection_id=child.connection_id)
-        if change.closed and child.id in rollup.children:
+            bisect.insort(rollup.ordered, child.id)
+        if change.closed and child.id in rollup.children and not rollup.children[child.id].closed:
             rollup.children[child.id].closed = True
+            rollup.closed += 1
         rollup.counts.events += change.events
         rollup.counts.failures += change.failures
         rollup.counts.successes += change.successes
@@ -150,9 +155,8 @@ class InMemoryIncidentStore:
         incident._added_counts = added
         refs = rollup.children
         incident.child_count = len(refs)
-        incident.closed_child_count = sum(1 for r in refs.values() if r.closed)
-        newest = sorted(refs, reverse=True)[:MAX_CHILD_SAMPLE]
-        incident.child_sample = [refs[i].model_copy() for i in newest]
+        incident.closed_child_count = rollup.closed
+        incident.child_sample = [refs[i].model_copy() for i in reversed(rollup.ordered[-MAX_CHILD_SAMPLE:])]
         return incident
 
     def list_by_connection(self, connection_id: str, limit: int = 50) -> list[Incident]:
