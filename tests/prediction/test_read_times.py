@@ -108,8 +108,11 @@ def test_given_reads_from_the_warehouse_when_predict_runs_then_a_cost_aware_reco
     [workflow] = requested
     assert workflow["plan"]["steps"][0]["params"] == {"sync_frequency": rec.recommended_minutes}
     assert workflow["plan"]["steps"][0]["calls"][0]["body"] == {"sync_frequency": rec.recommended_minutes}
+    started = []
+    h.service.start_approved = started.append
     service.run()  # the next run: the same recommendation is not put through the gate again within a day
     assert len(requested) == 1
+    assert started == ["apr-s"]  # but an approved schedule whose start was lost is started (start_approved)
 
 
 def test_given_a_warehouse_that_cannot_be_read_when_predict_runs_then_scores_still_come_without_recommendations():
@@ -154,3 +157,24 @@ def test_given_no_read_seen_for_a_connection_then_the_lambda_recommends_nothing_
                              read_times=lambda connections, now: {})
     service.run()
     assert service.recommendations == [] and h.audit == []
+
+
+def test_given_dynamodb_when_a_schedule_is_noted_then_the_memo_returns_it_with_its_approval():
+    import boto3
+    from moto import mock_aws
+
+    from fivetran_recovery.prediction.store import DynamoScheduleMemo
+
+    with mock_aws():
+        table = boto3.resource("dynamodb", region_name="us-east-1").create_table(
+            TableName="incidents", BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                  {"AttributeName": "sk", "AttributeType": "S"}])
+        memo = DynamoScheduleMemo(table)
+        assert memo.last("c") is None
+        memo.note("c", 1440, at=NOW)
+        assert memo.last("c") == {"minutes": 1440, "at": NOW, "approval_id": None}
+        memo.note("c", 1440, at=NOW, approval_id="apr-1")
+        assert memo.last("c")["approval_id"] == "apr-1"
+        assert [i["pk"] for i in table.scan()["Items"]] == ["RISK#c"]  # inside predict's RISK#* grant

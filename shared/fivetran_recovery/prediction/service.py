@@ -125,18 +125,22 @@ class PredictService:
                    reads: list[datetime], now: datetime) -> None:
         """A cost-aware recommendation (saving and freshness at read times), applied only through the gate. Only
         for a connection whose reads the query history shows: none seen may mean its readers are not visible."""
+        last = self.memo.last(connection.id) if self.memo is not None else None
+        if last and last.get("approval_id") and self.preempt is not None:
+            self.preempt.start_approved(last["approval_id"])  # an approved schedule whose start was lost
         if not reads:
             return
         rec = recommend(connection.id, syncs, reads, now=now, current_minutes=connection.sync_frequency,
                         risk_kind=assessment.kind, window=timedelta(days=READ_WINDOW_DAYS))
         if rec is None:
             return
-        if self.memo is not None and self.memo.seen(connection.id, rec.recommended_minutes,
-                                                    since=now - RECOMMEND_AGAIN_AFTER):
+        if last and last["minutes"] == rec.recommended_minutes and last["at"] >= now - RECOMMEND_AGAIN_AFTER:
             return
         if self.memo is not None:  # noted first: a run stopped midway does not put it through the gate again
             self.memo.note(connection.id, rec.recommended_minutes, at=now)
         applied = self.preempt.apply_schedule(rec, connection) if self.preempt is not None else None
+        if self.memo is not None and (applied or {}).get("approval_id"):
+            self.memo.note(connection.id, rec.recommended_minutes, at=now, approval_id=applied["approval_id"])
         logger.info("schedule recommendation", extra={**rec.model_dump(mode="json"),
                                                       "path": (applied or {}).get("path")})
         self.recommendations.append((rec, applied))

@@ -26,27 +26,29 @@ class DynamoRiskStore:
 
 class DynamoScheduleMemo:
     """The schedule recommendation last put through the gate per connection (`RISK#<connection>` / `SCHEDULE`), so
-    an unchanged one is not proposed (or asked for approval) again on every run."""
+    an unchanged one is not proposed (or asked for approval) again on every run, with its approval, if any."""
 
     def __init__(self, table: Any):
         self._table = table
 
-    def seen(self, connection_id: str, minutes: int, *, since: datetime) -> bool:
+    def last(self, connection_id: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"pk": f"RISK#{connection_id}", "sk": "SCHEDULE"}).get("Item")
-        return bool(item) and int(item["minutes"]) == minutes and datetime.fromisoformat(item["at"]) >= since
+        if not item:
+            return None
+        return {"minutes": int(item["minutes"]), "at": datetime.fromisoformat(item["at"]),
+                "approval_id": item.get("approval_id")}
 
-    def note(self, connection_id: str, minutes: int, *, at: datetime) -> None:
+    def note(self, connection_id: str, minutes: int, *, at: datetime, approval_id: str | None = None) -> None:
         self._table.put_item(Item={"pk": f"RISK#{connection_id}", "sk": "SCHEDULE", "minutes": minutes,
-                                   "at": at.isoformat()})
+                                   "at": at.isoformat(), **({"approval_id": approval_id} if approval_id else {})})
 
 
 class InMemoryScheduleMemo:
     def __init__(self) -> None:
-        self.items: dict[str, tuple[int, datetime]] = {}
+        self.items: dict[str, dict[str, Any]] = {}
 
-    def seen(self, connection_id: str, minutes: int, *, since: datetime) -> bool:
-        item = self.items.get(connection_id)
-        return item is not None and item[0] == minutes and item[1] >= since
+    def last(self, connection_id: str) -> dict[str, Any] | None:
+        return self.items.get(connection_id)
 
-    def note(self, connection_id: str, minutes: int, *, at: datetime) -> None:
-        self.items[connection_id] = (minutes, at)
+    def note(self, connection_id: str, minutes: int, *, at: datetime, approval_id: str | None = None) -> None:
+        self.items[connection_id] = {"minutes": minutes, "at": at, "approval_id": approval_id}
