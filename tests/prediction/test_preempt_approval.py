@@ -145,3 +145,26 @@ def test_given_a_run_that_stops_midway_through_the_earned_change_when_predict_ru
     h.now += timedelta(hours=1)
     assert h.service.act(_predicted(connection.id, "quota", lead=4), h.connection()) is None  # open: refreshed
     assert len(h.sim.write_calls()) == 1
+
+
+def test_given_the_approval_request_failed_when_the_prediction_comes_again_then_it_is_requested_once():
+    h, approvals = _wired()
+    connection = h.connection()
+    calls = []
+
+    def flaky(workflow):
+        calls.append(workflow)
+        if len(calls) == 1:
+            raise TimeoutError("approvals table throttled")
+        return approvals.request(workflow)
+
+    h.service.request_approval = flaky
+    notice = h.service.act(_predicted(connection.id, "quota", lead=4), connection)
+    assert notice.approval_id is None and "not requested yet: TimeoutError" in notice.pending[0]
+    h.now += timedelta(hours=1)
+    assert h.service.act(_predicted(connection.id, "quota", lead=4), connection) is None  # deduplicated ...
+    [stored] = h.service.notices.for_connection(connection.id)
+    assert stored.approval_id == "apr-1" and stored.pending[0].startswith("waiting for approval apr-1")  # ... asked
+    h.now += timedelta(hours=1)
+    h.service.act(_predicted(connection.id, "quota", lead=4), connection)
+    assert len(approvals.requested) == 1 and h.sim.write_calls() == []  # and only once

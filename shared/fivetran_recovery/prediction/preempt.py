@@ -143,6 +143,8 @@ class PreemptService:
         if existing is not None:  # deduplicated: one open notice per connection and predicted kind
             existing.last_seen_at, existing.risk = _iso(now), max(existing.risk, assessment.risk)
             existing.reasons = assessment.reasons
+            if existing.decision_path in (None, "approval") and not existing.approval_id:
+                self._ask_again(existing, connection)  # the run that opened it stopped before asking
             self.notices.put(existing)
             return None
         lead = assessment.lead_time_hours
@@ -160,6 +162,22 @@ class PreemptService:
         self._tell_owner(notice)
         self.notices.put(notice)
         return notice
+
+    def _ask_again(self, notice: AtRiskNotice, connection: Any) -> None:
+        """Request the approval a notice's steps wait for when the run that opened it stopped (or failed) before
+        the request: the steps that run on their own are not run again."""
+        playbook = self.registry.for_prediction(notice.kind)
+        if playbook is None or self.request_approval is None:
+            return
+        decision, steps = self._gate(playbook, plan_steps(playbook, connection), notice.connection_id)
+        if decision.path != "approval":
+            return
+        notice.playbook_id, notice.decision_path, notice.decision_reasons = playbook.id, "approval", decision.reasons
+        asked = self._ask(notice.notice_id, notice.connection_id, playbook, decision, steps, connection,
+                          kind=notice.kind, risk=notice.risk, reasons=notice.reasons,
+                          until=datetime.fromisoformat(notice.window_ends))
+        notice.pending = [p for p in notice.pending if not p.startswith("waiting for approval")] + asked["pending"]
+        notice.approval_id = asked["approval_id"]
 
     def _gate(self, playbook: Playbook, steps: list[PlanStep], cid: str) -> tuple[Any, list[PlanStep]]:
         """policy.decide under the connection's mode capped by the playbook's earned stage, as diagnose does."""
@@ -203,19 +221,33 @@ class PreemptService:
                        {"step": step.index, "status": result.status, "detail": result.detail})
             out["applied"].append(f"{step.description}: {result.detail}")
             out["writes"] += result.writes
-        waiting = [s for s in steps if s.approval_required and decision.path != "monitor"]
         if decision.path == "monitor":
             out["pending"] += [f"recommended (monitor: no write): {s.description}" for s in steps]
-        elif waiting and self.request_approval is not None:
-            seconds = int((until - self.clock()).total_seconds())
-            request = preemptive_workflow(record_id=record_id, connection_id=cid, kind=kind, risk=risk,
-                                          reasons=reasons, playbook=playbook, decision=decision, steps=steps,
-                                          connection=connection, now=self.clock(), approval_seconds=seconds)
-            out["approval_id"] = self.request_approval(request)["approval_id"]
-            out["pending"] += [f"waiting for approval {out['approval_id']}: {s.description}" for s in waiting]
         else:
-            out["pending"] += [f"waiting for approval: {s.description}" for s in waiting]
+            asked = self._ask(record_id, cid, playbook, decision, steps, connection, kind=kind, risk=risk,
+                              reasons=reasons, until=until)
+            out["pending"] += asked["pending"]
+            out["approval_id"] = asked["approval_id"]
         return out
+
+    def _ask(self, record_id: str, cid: str, playbook: Playbook, decision: Any, steps: list[PlanStep],
+             connection: Any, *, kind: str, risk: float, reasons: list[str], until: datetime) -> dict[str, Any]:
+        """One pending approval for the steps that wait (preempt_workflow.py); a failed request is retried by the
+        next run that sees the notice open."""
+        waiting = [s for s in steps if s.approval_required]
+        if not waiting or self.request_approval is None:
+            return {"approval_id": None, "pending": [f"waiting for approval: {s.description}" for s in waiting]}
+        request = preemptive_workflow(record_id=record_id, connection_id=cid, kind=kind, risk=risk, reasons=reasons,
+                                      playbook=playbook, decision=decision, steps=steps, connection=connection,
+                                      now=self.clock(), approval_seconds=int((until - self.clock()).total_seconds()))
+        try:
+            approval_id = self.request_approval(request)["approval_id"]
+        except Exception as exc:  # the notice still goes out; the next run asks again
+            logger.warning("approval not requested", extra={"record_id": record_id, "error": type(exc).__name__})
+            return {"approval_id": None, "pending": [f"waiting for approval (not requested yet: "
+                                                     f"{type(exc).__name__}): {s.description}" for s in waiting]}
+        return {"approval_id": approval_id,
+                "pending": [f"waiting for approval {approval_id}: {s.description}" for s in waiting]}
 
     def _tell_owner(self, notice: AtRiskNotice) -> None:
         lead = (f"expected within about {notice.lead_time_hours:g} h" if notice.lead_time_hours
