@@ -322,6 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--moto-exact-sizes", type=int, nargs="*", default=[100], help="unpatched moto")
     parser.add_argument("--webhooks", type=int, default=10_000, help="fixed-webhook run on memory and moto (0: none)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--json-out", type=Path, help="also write every row (with its DynamoDB calls) there")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--backend", default="memory", help=argparse.SUPPRESS)
     parser.add_argument("--one-webhooks", type=int, default=0, help=argparse.SUPPRESS)
@@ -343,6 +344,8 @@ def main(argv: list[str] | None = None) -> int:
         _growth(rows)
         if not args.json:
             print(_line(rows[-1]), flush=True)
+        if args.json_out:
+            args.json_out.write_text(json.dumps(rows, indent=2))
     if args.json:
         print(json.dumps(rows, indent=2))
     return 0

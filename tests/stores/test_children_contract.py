@@ -166,3 +166,15 @@ def test_given_open_locks_then_their_holders_are_read_together(stores) -> None:
     assert incidents.open_ids([*locks, locks[0]]) == {locks[0]: "inc-c0000", locks[1]: "inc-p"}
     incidents.update("inc-c0000", _close(NOW + timedelta(minutes=1)))
     assert incidents.open_ids(locks) == {locks[1]: "inc-p"} and incidents.open_ids([]) == {}
+
+
+def test_given_a_parent_when_the_console_scans_the_table_then_it_carries_its_children_share(stores) -> None:
+    if not hasattr(stores.incidents, "_client"):
+        pytest.skip("the console scans DynamoDB only")
+    from fivetran_recovery.console.scans import scan_incidents
+
+    stores.incidents.create(_parent())
+    for n in range(3):
+        stores.incidents.create(_child(n))
+    [parent] = [i for i in scan_incidents(stores.incidents._client, "incidents") if i.kind is IncidentKind.PARENT]
+    assert (parent.child_count, parent.counts.failures) == (3, 3)

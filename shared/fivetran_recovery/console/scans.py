@@ -11,17 +11,19 @@ MAX_SCANNED = 5000
 
 
 def scan_incidents(client: Any, table_name: str) -> list[Any]:
-    from fivetran_recovery.models.incident import Incident
-    from fivetran_recovery.stores.dynamodb_incidents import from_item
+    from fivetran_recovery.stores.dynamodb_incidents import from_item, incident_from_items
 
-    out = []
-    for item in _scan(client, TableName=table_name, FilterExpression="sk = :meta AND begins_with(pk, :inc)",
-                      ExpressionAttributeValues={":meta": {"S": "META"}, ":inc": {"S": "INC#"}}):
+    metas, counts = [], {}
+    for item in _scan(client, TableName=table_name,
+                      FilterExpression="(sk = :meta OR sk = :counts) AND begins_with(pk, :inc)",
+                      ExpressionAttributeValues={":meta": {"S": "META"}, ":counts": {"S": "COUNTS"},
+                                                 ":inc": {"S": "INC#"}}):
         values = from_item(item)
-        incident = Incident.model_validate_json(values["doc"])
-        incident.version = int(values["version"])
-        out.append(incident)
-    return out
+        if values["sk"] == "META":
+            metas.append(values)
+        else:  # a parent's children's share: its counts and how many children it has
+            counts[values["pk"]] = values
+    return [incident_from_items(meta, counts.get(meta["pk"])) for meta in metas]
 
 
 def scan_approvals(client: Any, table_name: str, store: Any) -> list[dict[str, Any]]:

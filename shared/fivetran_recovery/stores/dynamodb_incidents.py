@@ -504,3 +504,9 @@ def _model_class(path: str | None) -> Any:
     for part in qualname.split("."):
         target = getattr(target, part)
     return target if hasattr(target, "model_validate") else None
+
+
+def incident_from_items(meta: dict[str, Any], counts: dict[str, Any] | None = None,
+                        sample: list[dict[str, Any]] | None = None) -> Incident:
+    """An incident from its META item, its COUNTS item and CHILD# items (deserialised), as `get` reads them."""
+    return DynamoIncidentStore._incident(meta, counts, sample)
