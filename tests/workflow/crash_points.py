@@ -10,6 +10,8 @@ clock moved past the claim's lease, until it settles.
 from __future__ import annotations
 
 import dataclasses
+import os
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,6 +22,16 @@ from fivetran_recovery.remediation import ledger as ledger_module
 from fivetran_recovery.remediation.actions import ActionExecutor
 from fivetran_recovery.remediation.journal import SafeToRetry
 from fivetran_recovery.remediation.ledger import StepInProgress, StepLedger
+
+FULL = os.environ.get("CRASH_FULL") == "1"  # bench/crash_injection.py: every point; `make test`: a sample
+REPEAT = int(os.environ.get("CRASH_REPEAT", "1"))
+
+
+def sample(cases: Sequence[Any], small: Sequence[Any]) -> list[Any]:
+    """Every case under bench/crash_injection.py (CRASH_FULL=1), else the `small` ones (`make test`'s budget)."""
+    unknown = [c for c in small if c not in cases]
+    assert not unknown, unknown
+    return list(cases) if FULL else [c for c in cases if c in small]
 
 
 class Killed(BaseException):

@@ -11,7 +11,7 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
-from crash_points import Killed
+from crash_points import REPEAT, Killed, sample
 
 from fivetran_recovery.composition.approve import approval_service
 from local.defaults import LOCAL_APPROVER_TOKEN
@@ -88,9 +88,10 @@ def _trail(harness, approval_id: str) -> dict:
             "chain_ok": harness.adapters.audit.verify_chain("quiet_harbor").ok}
 
 
-@pytest.mark.parametrize("point", POINTS)
+@pytest.mark.parametrize("run", range(REPEAT))
+@pytest.mark.parametrize("point", sample(POINTS, ["after_decide", "after_send"]))
 def test_given_approve_dies_at_each_point_then_a_retry_resumes_once_with_the_decision_on_record(pending, monkeypatch,
-                                                                                                 point):
+                                                                                                 point, run):
     harness, sfn, approval_id = pending
     _kill_at(point, monkeypatch, harness, sfn)
     with pytest.raises(Killed):
@@ -109,9 +110,10 @@ def test_given_approve_dies_at_each_point_then_a_retry_resumes_once_with_the_dec
     assert harness.adapters.approvals.undelivered(approval_id) is None
 
 
-@pytest.mark.parametrize("point", BEFORE_SEND)
+@pytest.mark.parametrize("run", range(REPEAT))
+@pytest.mark.parametrize("point", sample(BEFORE_SEND, ["after_decision_record"]))
 def test_given_approve_dies_before_the_send_and_nobody_retries_then_the_timeout_records_it(pending, monkeypatch,
-                                                                                            point):
+                                                                                            point, run):
     harness, sfn, approval_id = pending
     _kill_at(point, monkeypatch, harness, sfn)
     with pytest.raises(Killed):

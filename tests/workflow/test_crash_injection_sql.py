@@ -9,7 +9,17 @@ checks hold, one backup holding the rows from before), recorded applied exactly 
 from __future__ import annotations
 
 import pytest
-from crash_points import KILLS, Clock, Killed, check_trail, inject, run_until_settled, with_clock
+from crash_points import (
+    KILLS,
+    REPEAT,
+    Clock,
+    Killed,
+    check_trail,
+    inject,
+    run_until_settled,
+    sample,
+    with_clock,
+)
 from test_remediation import at_step, workflow_for
 
 from fivetran_recovery.composition.remediate import remediation_service
@@ -68,9 +78,11 @@ def _warehouse_fault(point: str, monkeypatch, adapter) -> None:
     monkeypatch.setattr(adapter, "execute", execute)
 
 
-@pytest.mark.parametrize("point", KILLS + WAREHOUSE_POINTS)
+@pytest.mark.parametrize("run", range(REPEAT))
+@pytest.mark.parametrize("point", sample(KILLS + WAREHOUSE_POINTS,
+                                         ["after_backup", "after_statements", "error_after_running"]))
 def test_given_recovery_sql_killed_or_failed_at_each_point_then_it_runs_once_and_the_trail_is_true(
-        harness, sql_step, monkeypatch, point):
+        harness, sql_step, monkeypatch, point, run):
     warehouse, workflow = sql_step
     clock = Clock()
     service = with_clock(remediation_service(harness.adapters), clock)

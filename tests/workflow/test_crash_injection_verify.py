@@ -8,7 +8,7 @@ record, the chain verifies."""
 from __future__ import annotations
 
 import pytest
-from crash_points import Killed
+from crash_points import REPEAT, Killed, sample
 from test_remediation import at_step, workflow_for
 
 from fivetran_recovery.composition.remediate import remediation_service
@@ -97,8 +97,9 @@ def _check(harness, workflow: dict, outcome: str) -> list:
     return records
 
 
-@pytest.mark.parametrize("point", VERDICT)
-def test_given_verify_dies_at_each_point_then_one_verdict_counted_once(harness, monkeypatch, point):
+@pytest.mark.parametrize("run", range(REPEAT))
+@pytest.mark.parametrize("point", sample(VERDICT, ["after_verdict_record", "after_count"]))
+def test_given_verify_dies_at_each_point_then_one_verdict_counted_once(harness, monkeypatch, point, run):
     workflow = _verified_run(harness)
     _kill_after(point, monkeypatch, harness)
     answer = _verify_until_done(harness, workflow, max_attempts=3)
@@ -106,9 +107,10 @@ def test_given_verify_dies_at_each_point_then_one_verdict_counted_once(harness, 
     _check(harness, workflow, "verified")
 
 
-@pytest.mark.parametrize("point", [*VERDICT, *ROLLBACK])
+@pytest.mark.parametrize("run", range(REPEAT))
+@pytest.mark.parametrize("point", sample([*VERDICT, *ROLLBACK], ["after_rollback_call"]))
 def test_given_verify_dies_around_a_failed_verdict_and_its_rollback_then_the_rollback_runs_once(harness, monkeypatch,
-                                                                                                point):
+                                                                                                point, run):
     workflow = _verified_run(harness)
     workflow["plan"]["rollback"] = [RESUME]  # a low-risk rollback: the connection is paused, resume it
     harness.adapters.fivetran.pause("quiet_harbor")  # still paused at the last check: the verification fails
