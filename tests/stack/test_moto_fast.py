@@ -30,14 +30,23 @@ def _item(pk: str, sk: str, **extra: Any) -> dict[str, Any]:
 
 
 def _workload(client: Any) -> list[Any]:
-    """Puts, updates, deletes, transactions that commit and ones that are cancelled, then every kind of read."""
+    """Puts, updates, deletes, transactions that commit and ones that are cancelled, every kind of read, then more
+    writes (keys added and removed between reads) and the reads again."""
     rng = random.Random(7)
-    answers: list[Any] = []
-    for n in range(150):
+    for n in range(100):
         pk = f"INC#{n % 23}"
         client.put_item(TableName=TABLE, Item=_item(pk, rng.choice(["META", "COUNTS", f"CHILD#{n:04d}"]),
                                                      gsi1pk=f"CONN#{n % 7}", gsi1sk=f"2026-{n:04d}", n=n))
-    for n in range(40):
+    answers = _transactions(client, range(30)) + _reads(client)
+    for n in range(150, 180):
+        client.put_item(TableName=TABLE, Item=_item(f"INC#{n % 5}", f"CHILD#{n:04d}", n=n))
+        client.delete_item(TableName=TABLE, Key=_item(f"INC#{n % 4}", f"CHILD#{n - 140:04d}"))
+    return answers + _transactions(client, range(30, 45)) + _reads(client)
+
+
+def _transactions(client: Any, numbers: range) -> list[Any]:
+    answers: list[Any] = []
+    for n in numbers:
         writes = [{"Put": {"TableName": TABLE, "Item": _item(f"INC#{n % 5}", f"T#{n}", v=n),
                            "ConditionExpression": "attribute_not_exists(pk)"}},
                   {"Update": {"TableName": TABLE, "Key": _item(f"INC#{n % 23}", "COUNTS"),
@@ -52,13 +61,20 @@ def _workload(client: Any) -> list[Any]:
             answers.append("ok")
         except ClientError as error:
             answers.append([r.get("Code") for r in error.response.get("CancellationReasons", [])])
-    for pk in ("INC#0", "INC#4", "INC#17", "INC#99"):
+    return answers
+
+
+def _reads(client: Any) -> list[Any]:
+    answers: list[Any] = []
+    for pk in ("INC#0", "INC#4", "INC#99"):
         for condition, values in (("pk = :p", {}), ("pk = :p AND begins_with(sk, :b)", {":b": {"S": "CHILD#"}}),
                                   ("pk = :p AND sk BETWEEN :a AND :z", {":a": {"S": "CHILD#"}, ":z": {"S": "META"}}),
-                                  ("pk = :p AND sk <= :z", {":z": {"S": "CHILD#0150"}})):
+                                  ("pk = :p AND sk <= :z", {":z": {"S": "CHILD#0150"}}),
+                                  ("pk = :p AND sk > :z", {":z": {"S": "CHILD#0100"}})):
             for forward in (True, False):
                 answers.append(_pages(client, KeyConditionExpression=condition, ScanIndexForward=forward, Limit=4,
                                       ExpressionAttributeValues={":p": {"S": pk}, **values}))
+        answers.append(_pages(client, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": pk}}))
     for conn in ("CONN#0", "CONN#3", "CONN#9"):
         answers.append(_pages(client, IndexName="gsi1", KeyConditionExpression="gsi1pk = :p", ScanIndexForward=False,
                               Limit=5, ExpressionAttributeValues={":p": {"S": conn}}))
