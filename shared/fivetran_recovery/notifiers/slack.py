@@ -177,6 +177,18 @@ class SlackNotifier:
             raise NotifierError(f"slack {method}: {body.get('error', 'unknown_error')}")
         return body
 
+    def _read(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """A read method: GET with query parameters (Slack takes JSON bodies only for its write methods)."""
+        try:
+            response = self._http.get(f"{self.base_url}/{method}", params=params,
+                                      headers={"Authorization": f"Bearer {self._token.get_secret_value()}"})
+            body = response.json()
+        except (httpx.HTTPError, ValueError):
+            raise NotifierError(f"slack {method}: unreachable or not JSON") from None
+        if not body.get("ok"):
+            raise NotifierError(f"slack {method}: {body.get('error', 'unknown_error')}")
+        return body
+
     def post(self, notice: Notice) -> dict[str, Any]:
         payload = {
             "channel": notice.channel or self.channel,
@@ -193,16 +205,8 @@ class SlackNotifier:
         """The message already posted for this notice (its metadata holds the dedupe key), from the channel's
         recent history (conversations.history, scope channels:history); None when there is none."""
         channel = notice.channel or self.channel
-        try:  # a read method: query parameters (Slack takes JSON bodies only for its write methods)
-            response = self._http.get(f"{self.base_url}/conversations.history",
-                                      params={"channel": channel, "include_all_metadata": "true",
-                                              "limit": HISTORY_LIMIT},
-                                      headers={"Authorization": f"Bearer {self._token.get_secret_value()}"})
-            body = response.json()
-        except (httpx.HTTPError, ValueError):
-            raise NotifierError("slack conversations.history: unreachable or not JSON") from None
-        if not body.get("ok"):
-            raise NotifierError(f"slack conversations.history: {body.get('error', 'unknown_error')}")
+        body = self._read("conversations.history",
+                          {"channel": channel, "include_all_metadata": "true", "limit": HISTORY_LIMIT})
         for message in body.get("messages") or []:
             metadata = message.get("metadata") or {}
             if (metadata.get("event_type") == METADATA_TYPE
@@ -212,14 +216,7 @@ class SlackNotifier:
 
     def post_direct(self, notice: Notice, *, email: str) -> dict[str, Any]:
         """A direct message to the Slack user with this e-mail (users.lookupByEmail, scope users:read.email)."""
-        try:
-            response = self._http.get(f"{self.base_url}/users.lookupByEmail", params={"email": email},
-                                      headers={"Authorization": f"Bearer {self._token.get_secret_value()}"})
-            body = response.json()
-        except (httpx.HTTPError, ValueError):
-            raise NotifierError("slack users.lookupByEmail: unreachable or not JSON") from None
-        if not body.get("ok"):
-            raise NotifierError(f"slack users.lookupByEmail: {body.get('error', 'unknown_error')}")
+        body = self._read("users.lookupByEmail", {"email": email})
         user = (body.get("user") or {}).get("id")
         payload = {"channel": user, "text": _clip(f"{notice.title} — {notice.connection_id}", 3000),
                    "blocks": build_blocks(notice), "unfurl_links": False}
