@@ -130,3 +130,25 @@ def test_given_slack_and_a_channel_that_cannot_tell_when_notify_dies_after_the_s
     assert len(blind.messages) == 2  # it could not tell: sent again, and said so
     record = _recorded(harness, "escalation")[0].detail
     assert record["reconciled"] == {"slack": "found: not sent again", "tickets": "cannot tell: sent again"}, record
+
+
+def test_given_the_approval_request_dies_after_posting_then_it_is_on_record_and_the_close_expires_it(harness,
+                                                                                                      monkeypatch):
+    """RequestApproval is not retried (a new invocation would get a new task token): the task fails, the
+    workflow escalates and closes. The request was on record before it went out, and the close expires it."""
+    workflow = workflow_for(harness, mode="recommend")
+    _kill_after("after_send", monkeypatch, harness, "closed", harness.outbox)
+    with pytest.raises(Killed):
+        notify_service(harness.adapters).handle({"kind": "approval_request", "workflow": workflow,
+                                                 "task_token": "task-token-1"})
+    [approval_id] = harness.adapters.records.approval_ids("inc-1")
+    records = harness.adapters.audit.for_incident("inc-1")
+    assert [r.detail["notice"] for r in records if r.kind == "notice_intent"] == ["approval_request"]
+    assert not [r for r in records if r.kind == "approval_requested"]  # it died before its own record
+    close = {**workflow, "error": {"Error": "Lambda.Unknown", "Cause": "killed"}, "outcome": "error_escalated"}
+    _run(harness, {"kind": "escalation", "workflow": close})
+    _run(harness, {"kind": "closed", "workflow": close})
+    assert harness.adapters.approvals.get(approval_id)["status"] == "expired"  # a late click decides nothing
+    assert _recorded(harness, "closed")[0].detail["approvals_expired"] == [approval_id]
+    requests = [m for m in harness.outbox.messages if m["op"] == "post" and m["notice"]["kind"] == "approval_request"]
+    assert len(requests) == 1 and harness.adapters.audit.verify_chain("quiet_harbor").ok

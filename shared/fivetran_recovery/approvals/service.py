@@ -22,6 +22,7 @@ from fivetran_recovery.config import RecoveryConfig, SecretMissing, SecretSource
 from fivetran_recovery.notifiers.base import Notice
 from fivetran_recovery.recovery_sql.execution import plan_steps, preview_lines, resolved_by_begin
 from fivetran_recovery.settings import Settings
+from fivetran_recovery.workflow import notice_journal
 
 if TYPE_CHECKING:
     from fivetran_recovery.audit import AuditLog
@@ -145,32 +146,36 @@ class ApprovalService:
         notice.expires_at = record["expires_at_iso"]
         base = self.config.approval_base_url.rstrip("/")
         notice.approval_url = f"{base}/approvals/{record['approval_id']}" if base else None
-        refs, errors = self.dispatcher.post(notice)
+        sent = notice_journal.send_once(audit=self.audit, dispatcher=self.dispatcher, workflow=workflow, notice=notice,
+                                        purpose=f"approval_request:{record['approval_id']}", actor="notify")
+        refs, errors = sent.refs, sent.errors  # the intent is on record before the request goes out
         self.approvals.set_refs(record["approval_id"], {"refs": refs, "notice": notice.model_dump(mode="json")})
         self.audit.append(
             chain_id=workflow["connection_id"],
             incident_id=workflow["incident_id"],
             kind="approval_requested",
             actor="notify",
-            detail={
+            detail=sent.record({
                 "approval_id": record["approval_id"],
                 "expires_at": record["expires_at_iso"],
                 "planned_actions": notice.planned_actions,
                 "channels": sorted(refs),
                 "channel_errors": errors,
-            },
+            }),
         )
         self.records.set_status(
             workflow["incident_id"], "awaiting_approval", f"approval {record['approval_id']} requested"
         )
         return {"approval_id": record["approval_id"], "channels": sorted(refs), "errors": errors}
 
-    def expire_for(self, workflow: dict[str, Any]) -> list[str]:
+    def expire_for(self, workflow: dict[str, Any],
+                   text: str = "Expired: nobody decided in time, nothing was changed.") -> list[str]:
+        """Every still-pending approval of the incident -> expired (its message updated with `text`)."""
         expired = []
         for approval_id in self.records.approval_ids(workflow["incident_id"]):
             if self.approvals.expire(approval_id):
                 expired.append(approval_id)
-                self._update_channels(approval_id, "Expired: nobody decided in time, nothing was changed.")
+                self._update_channels(approval_id, text)
             elif (pending := self.approvals.undelivered(approval_id)) is not None:
                 # decided, but the deciding invocation stopped before the workflow heard of it: say so
                 delivery.complete_records(self.audit, pending[0])

@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 ACTOR = "notify"
 WAITING_FOR_HUMAN = ("waiting for the owner to act (the link was sent to them); the incident stays open and is "
                      "closed as recovered by the next successful sync")
+CLOSED_BEFORE_DECISION = "Expired: the workflow ended before a decision reached it; nothing will run."
 FINAL_STATUS = {
     "verified": "recovered",
     "monitored": "diagnosed",
@@ -213,12 +214,16 @@ class NotifyService:
         )
         notice.planned_actions = [t["text"] for t in summary["timeline"]][-30:]
         sent = self._send(workflow, "closed", notice)
+        # An approval still pending now waits for a workflow that has ended (e.g. its request's invocation died
+        # after posting it): it expires, so a late click is told so instead of deciding nothing.
+        expired = self.approvals.expire_for(workflow, CLOSED_BEFORE_DECISION)
         if sent.replayed is None:
             self._audit(workflow, "summary", sent.record({
                 "outcome": outcome,
                 "time_to_recover_seconds": summary["time_to_recover_seconds"],
                 "channels": sorted(sent.refs),
                 "channel_errors": sent.errors,
+                **({"approvals_expired": expired} if expired else {}),
             }))
         if workflow["decision"]["path"] != "monitor":
             self.records.release_lock(workflow["connection_id"], workflow["incident_id"])
