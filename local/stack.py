@@ -134,10 +134,12 @@ class LocalStack:
 
         from fivetran_recovery.config import get_recovery_config
         from fivetran_recovery.settings import get_settings
+        from local.botocore_cache import share_botocore_loader
         from local.defaults import webhook_secret
         from local.gateway import LocalGateway
         from local.poller import SqsPoller
 
+        share_botocore_loader()  # mock_aws resets boto3's session: the service models are parsed once a process
         secret = self.options.webhook_secret or webhook_secret()
         self._setenv(FAKE_CREDENTIALS)
         self._exit.enter_context(mock_aws(config=MOTO_CONFIG))

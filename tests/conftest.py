@@ -55,5 +55,9 @@ def shared_dir() -> Path:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    from local.botocore_cache import share_botocore_loader
+
+    share_botocore_loader()  # every mock_aws start makes a new boto3 session: parse the service models once
     os.environ.setdefault("POWERTOOLS_DEV", "false")
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "FivetranRecoveryTests")
+
