@@ -216,7 +216,7 @@ class NotifyService:
         sent = self._send(workflow, "closed", notice)
         # An approval still pending now waits for a workflow that has ended (e.g. its request's invocation died
         # after posting it): it expires, so a late click is told so instead of deciding nothing.
-        expired = self.approvals.expire_for(workflow, CLOSED_BEFORE_DECISION)
+        expired = self.approvals.expire_for(workflow, CLOSED_BEFORE_DECISION) if self.approvals is not None else []
         if sent.replayed is None:
             self._audit(workflow, "summary", sent.record({
                 "outcome": outcome,
