@@ -44,6 +44,12 @@ def baseline(trail: Iterable[AuditRecord]) -> dict[str, Any]:
     return last.get("after") or last.get("before") or {}
 
 
+def recorded_verdict(trail: Iterable[AuditRecord], workflow: dict[str, Any]) -> dict[str, Any] | None:
+    """This run's verdict, when an earlier invocation recorded it."""
+    key = run_key(workflow)
+    return next((dict(r.detail) for r in trail if r.kind == "verification" and r.detail.get("run") == key), None)
+
+
 def _newer(value: datetime | None, than: datetime | None) -> bool:
     return value is not None and (than is None or value > than)
 
@@ -88,13 +94,14 @@ class VerificationService:
     autonomy: Any = None  # EarnedAutonomy: a verified or failed run moves its playbook on the ladder
 
     def verify(self, workflow: dict[str, Any], *, attempt: int, max_attempts: int) -> dict[str, Any]:
-        earlier = self._recorded_verdict(workflow)
+        trail = list(self.audit.for_incident(workflow["incident_id"]))
+        earlier = recorded_verdict(trail, workflow)
         if earlier is not None:  # a retried invocation after the verdict was recorded: finish it, never re-decide
             return self._after_verdict(workflow, earlier)
         attempt = int(attempt) + 1
         plan = workflow["plan"]["verification"]
         connection = self.fivetran.get_connection(workflow["connection_id"])
-        since = baseline(self.audit.for_incident(workflow["incident_id"]))
+        since = baseline(trail)
         result = evaluate(connection, since=since, plan=plan)
         if plan.get("kind") == "sql_check" and result["verdict"] == "verified":
             remaining = self._duplicates_left(workflow)
@@ -116,11 +123,6 @@ class VerificationService:
         answer["run"] = run_key(workflow)
         self._append(workflow, "verification", answer)  # the verdict first: everything after it can be redone
         return self._after_verdict(workflow, answer)
-
-    def _recorded_verdict(self, workflow: dict[str, Any]) -> dict[str, Any] | None:
-        key = run_key(workflow)
-        return next((dict(r.detail) for r in self.audit.for_incident(workflow["incident_id"])
-                     if r.kind == "verification" and r.detail.get("run") == key), None)
 
     def _after_verdict(self, workflow: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
         """What follows a recorded verdict, each part once however often the invocation is retried."""
