@@ -297,3 +297,32 @@ def test_given_block_kit_poster_when_dispatching_then_blocks_posted_then_updated
     assert (kind1, channel, kind2, ref) == ("post", "#data-platform-alerts", "update", {"channel": "C1", "ts": "9.9"})
     assert blocks1[0]["text"]["text"].startswith("Open:")
     assert text.startswith(":raised_hand: Waiting for approval") and "resync table needs approval" in str(blocks2)
+
+
+class _Killed(BaseException):
+    """The diagnose invocation died here (no `except Exception` sees it)."""
+
+
+def test_given_the_root_message_posted_and_the_process_killed_before_its_ref_then_the_next_update_edits_it(
+        make_rig, monkeypatch) -> None:
+    """Issue 13, crash injection: the root message went out, the invocation died before the incident remembered
+    its ref. The next notification finds the root by its dedupe key (Slack: message metadata; here the outbox)
+    and updates it: one root message per incident, not two."""
+    from fivetran_recovery.notifiers import Dispatcher, OutboxNotifier
+    from fivetran_recovery.triage.notify import DispatcherChannelSender
+
+    rig = make_rig()
+    opened = rig.triage.process(sync_end("c1", 0), PERMANENT, now=at(1))
+    outbox = OutboxNotifier()
+    dispatcher = NotificationDispatcher(incidents=rig.incidents, channel=DispatcherChannelSender(Dispatcher([outbox])))
+    real_update = rig.incidents.update
+    monkeypatch.setattr(rig.incidents, "update", lambda *a, **k: (_ for _ in ()).throw(_Killed()))
+    with pytest.raises(_Killed):
+        dispatcher.dispatch(opened.notifications)
+    monkeypatch.setattr(rig.incidents, "update", real_update)
+    assert rig.incidents.get(opened.incident.id).channel_message_ref is None  # the ref was lost
+    status = rig.triage.update_status(opened.incident.id, IncidentStatus.REMEDIATING, now=at(30), eta_seconds=900)
+    [result] = dispatcher.dispatch(status.notifications)
+    assert result.channel_ok, result
+    assert [m["op"] for m in outbox.messages] == ["post", "update"]  # the root was found and edited
+    assert rig.incidents.get(opened.incident.id).channel_message_ref == {"outbox": {"outbox_id": f"{opened.incident.id}:0"}}

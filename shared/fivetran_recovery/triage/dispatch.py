@@ -145,8 +145,18 @@ class NotificationDispatcher:
         if incident.channel_message_ref:  # one root message per incident: later notifications update it
             self._channel.update(incident.channel_message_ref, incident, notification)
             return
-        ref = self._channel.post(incident, notification)
+        finder = getattr(self._channel, "find", None)
+        if finder is not None and notification.kind is not NotificationKind.INCIDENT_OPENED:
+            # The root should exist: an invocation that died between posting it and remembering its ref left it
+            # in the channel. Found by its dedupe key, it is updated, not posted again.
+            found = finder(incident, notification)
+            if found:
+                self._channel.update(found, incident, notification)
+                self._remember(incident, found)
+                return
+        self._remember(incident, self._channel.post(incident, notification))
 
+    def _remember(self, incident: Incident, ref: dict[str, Any]) -> None:
         def remember(current: Incident) -> Incident | None:
             if current.channel_message_ref:
                 return None

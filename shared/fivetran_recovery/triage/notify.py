@@ -34,15 +34,27 @@ class DispatcherChannelSender:
         self._dispatcher = dispatcher
 
     def post(self, incident: Incident, notification: Notification) -> dict[str, Any]:
-        refs, errors = self._dispatcher.post(incident_notice(incident, notification))
+        refs, errors = self._dispatcher.post(_root(incident, notification))
         if errors and not refs:
             raise NotifierError("; ".join(f"{name}: {error}" for name, error in errors.items()))
         return refs
+
+    def find(self, incident: Incident, notification: Notification) -> dict[str, Any] | None:
+        """The incident's root message, if a channel has it already (by its dedupe key), else None."""
+        found, _unknown = self._dispatcher.find(_root(incident, notification))
+        return found or None
 
     def update(self, ref: dict[str, Any], incident: Incident, notification: Notification) -> None:
         errors = self._dispatcher.update(ref, incident_notice(incident, notification))
         if errors:
             raise NotifierError("; ".join(f"{name}: {error}" for name, error in errors.items()))
+
+
+def _root(incident: Incident, notification: Notification) -> Any:
+    """The incident's root message, keyed so a channel can tell it has it (notifiers.base.Notice.dedupe_key)."""
+    notice = incident_notice(incident, notification)
+    notice.dedupe_key = f"{incident.id}:root"
+    return notice
 
 
 def send_notifications(
