@@ -99,6 +99,8 @@ class Meter:
                     self.wru += 2 * max(1, math.ceil(_size(body.get("Item") or body.get("Key")) / 1024))
             elif operation in ("PutItem", "UpdateItem", "DeleteItem"):
                 self.wru += max(1, math.ceil(_size(params.get("Item") or params.get("Key")) / 1024))
+            elif operation == "BatchGetItem":  # strongly consistent: at least one unit per key (ours are < 4 KB)
+                self.rru += sum(len(table["Keys"]) for table in params.get("RequestItems", {}).values())
 
     def _after(self, service: str, operation: str, parsed: dict[str, Any]) -> None:
         if service == "dynamodb" and operation in ("GetItem", "Query", "Scan"):

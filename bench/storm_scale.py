@@ -182,6 +182,8 @@ def _count_call(model: Any, params: dict[str, Any], **_: Any) -> None:
             CALLS["wru"] += 2 * _units(body.get("Item") or body.get("Key"), 1024)
     elif name in ("PutItem", "UpdateItem", "DeleteItem"):
         CALLS["wru"] += _units(params.get("Item") or params.get("Key"), 1024)
+    elif name == "BatchGetItem":  # strongly consistent: at least one read unit per key (lock items are < 4 KB)
+        CALLS["rru"] += sum(len(table["Keys"]) for table in params.get("RequestItems", {}).values())
 
 
 def _count_read(model: Any, parsed: dict[str, Any], **_: Any) -> None:
