@@ -55,3 +55,23 @@ def send_once(*, audit: Any, dispatcher: Any, workflow: dict[str, Any], notice: 
     reconciled = {name: "found: not sent again" for name in found}
     reconciled |= {name: "cannot tell: sent again" if name in unknown else "not there: sent" for name in refs}
     return Sent({**found, **refs}, errors, key, reconciled=reconciled)
+
+
+class KeyedDispatcher:
+    """A dispatcher for notices a handler sends through other code (the failure branch's steps): each post gets
+    the run's key and its position, and on a retry each channel is asked first (as `send_once` does)."""
+
+    def __init__(self, dispatcher: Any, key: str, *, retry: bool) -> None:
+        self._dispatcher, self._key, self._retry, self._count = dispatcher, key, retry, 0
+
+    def post(self, notice: Notice) -> tuple[dict[str, Any], dict[str, str]]:
+        self._count += 1
+        notice.dedupe_key = f"{self._key}:{self._count}"
+        if not self._retry:
+            return self._dispatcher.post(notice)
+        found, _unknown = self._dispatcher.find(notice)
+        refs, errors = self._dispatcher.post(notice, skip=frozenset(found))
+        return {**found, **refs}, errors
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._dispatcher, name)

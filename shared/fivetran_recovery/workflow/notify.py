@@ -144,7 +144,16 @@ class NotifyService:
         return {"expired": expired, "channels": sorted(refs)}
 
     def _failure_branch(self, workflow: dict[str, Any]) -> dict[str, Any]:
-        executor = ActionExecutor(fivetran=None, warehouse=None, dispatcher=self.dispatcher, clock=self.clock)
+        key = f"{run_key(workflow)}:failure_branch"  # once per run, as the other notices (notice_journal.py)
+        mine = [r for r in self.audit.for_incident(workflow["incident_id"]) if r.detail.get("notice_key") == key]
+        done = next((r for r in mine if r.kind == "failure_branch"), None)
+        if done is not None:
+            return {"ran": done.detail.get("ran", [])}
+        if not mine:
+            self._audit(workflow, notice_journal.INTENT, {"notice_key": key, "notice": "failure_branch",
+                                                          "title": "the plan's on-failure steps"})
+        dispatcher = notice_journal.KeyedDispatcher(self.dispatcher, key, retry=bool(mine))
+        executor = ActionExecutor(fivetran=None, warehouse=None, dispatcher=dispatcher, clock=self.clock)
         results = []
         for raw in workflow["plan"].get("on_failure", []):
             step = PlanStep.model_validate(raw)
@@ -160,6 +169,7 @@ class NotifyService:
                 "verification": (workflow.get("verification") or {}).get("value"),
                 "ran": results,
                 "manual_rollback": rollback,
+                "notice_key": key,
             },
         )
         return {"ran": results}
