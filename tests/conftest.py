@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -58,6 +59,10 @@ def pytest_configure(config: pytest.Config) -> None:
     from local.botocore_cache import share_botocore_loader
 
     share_botocore_loader()  # every mock_aws start makes a new boto3 session: parse the service models once
+    # A developer's running `make run` stack (its state file, its URLs) is never the tests' stack.
+    os.environ["FIVETRAN_RECOVERY_STATE"] = str(Path(tempfile.mkdtemp(prefix="fr-tests-")) / "local-stack.json")
+    for key in ("FIVETRAN_SIMULATOR_URL", "FIVETRAN_RECOVERY_API_URL"):
+        os.environ.pop(key, None)
     os.environ.setdefault("POWERTOOLS_DEV", "false")
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "FivetranRecoveryTests")
 

@@ -30,7 +30,7 @@ UNDEFINED_ROUTES = {
     ("POST", "/v1/connections/{cid}/force"): "legacy sync alias still called by go-fivetran and ASTRO (FACTS.md 2.2)",
 }
 # Client methods that make no request of their own.
-NO_REQUEST = {"close"}
+NO_REQUEST = {"close", "server_time"}  # no request of their own: server_time reads the last answer's Date header
 
 
 class Recorder(httpx.BaseTransport):

@@ -12,13 +12,15 @@ from local.simulator.options import FAST
 
 sys.path.insert(0, str(Path(__file__).parent))  # recovery_harness.py (importlib mode does not add test dirs)
 
-WORKFLOW_PARAMETERS = {"ApprovalTimeoutSeconds": "2", "VerifyWaitSeconds": "0", "VerifyMaxAttempts": "8"}
+WORKFLOW_PARAMETERS = {"ApprovalTimeoutSeconds": "30", "VerifyWaitSeconds": "0", "VerifyMaxAttempts": "8"}
 
 
 @pytest.fixture
-def workflow_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    """moto with template.yaml's resources; the state machine runs with a 2 s approval timeout and no real
-    verify wait (the harness advances the simulator's clock instead)."""
+def workflow_stack(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """moto with template.yaml's resources; no real verify wait (the harness advances the simulator's clock).
+
+    The approval timeout is 30 s, so a test that decides never races it on a loaded machine; a test that waits
+    for the timeout asks for a short one with `@pytest.mark.approval_timeout(2)`."""
     from aws_lambda_powertools.utilities import parameters
     from moto import mock_aws
 
@@ -29,7 +31,9 @@ def workflow_stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     from local.defaults import local_secrets
 
     with mock_aws(config=MOTO_CONFIG):
-        resources = create_resources(parameters=WORKFLOW_PARAMETERS, secrets=local_secrets())
+        marker = request.node.get_closest_marker("approval_timeout")
+        parameters_ = {**WORKFLOW_PARAMETERS, **({"ApprovalTimeoutSeconds": str(marker.args[0])} if marker else {})}
+        resources = create_resources(parameters=parameters_, secrets=local_secrets())
         for key, value in resources.environment().items():
             monkeypatch.setenv(key, value)
         get_settings.cache_clear()

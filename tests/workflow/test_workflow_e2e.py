@@ -9,6 +9,8 @@ import json
 import time
 from urllib.parse import urlencode
 
+import pytest
+
 from fivetran_recovery.models.diagnosis import Diagnosis, Evidence
 from local.defaults import LOCAL_APPROVER_TOKEN, LOCAL_SLACK_SIGNING_SECRET
 
@@ -254,6 +256,7 @@ def test_given_recommend_mode_when_rejected_in_slack_then_no_change(harness) -> 
     _report(harness, "rejected", "inc-reject", "lunar_pebble", output["outcome"])
 
 
+@pytest.mark.approval_timeout(2)
 def test_given_nobody_decides_when_approval_times_out_then_no_change_and_escalated(harness) -> None:
     event = harness.fail("quiet_harbor", "transient_network_blip")
     harness.start(
@@ -264,7 +267,7 @@ def test_given_nobody_decides_when_approval_times_out_then_no_change_and_escalat
         diagnosis=_diagnosis("network", "transient_network_blip"),
     )
     approval_id = harness.wait_for_approval("inc-timeout")
-    output = _finished(harness, "inc-timeout")  # ApprovalTimeoutSeconds is 2 in these tests
+    output = _finished(harness, "inc-timeout")  # the approval_timeout marker: 2 s
     assert output["outcome"] == "approval_timed_out"
     assert harness.write_calls("quiet_harbor") == []
     assert harness.notices("inc-timeout", "escalation")
