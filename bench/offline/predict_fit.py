@@ -1,4 +1,7 @@
-"""Fit the predictor's combination weights offline, in plain Python, and write them as plain numbers.
+"""Fit the predictor's logistic combination weights offline, in plain Python, and write them as plain numbers.
+
+The shipped risk is the tree model (bench/offline/predict_trees.py); this logistic scores the connections the
+trees were not fitted on (under a week of history, no row counts) and is the backtest's `predictor_logistic`.
 
 Run:  .venv/bin/python bench/offline/predict_fit.py [--seeds 7,8] [--write]
       (--write replaces shared/fivetran_recovery/prediction/coefficients.json)

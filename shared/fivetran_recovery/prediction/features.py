@@ -24,6 +24,9 @@ BASELINE_GAP = timedelta(hours=48)  # baselines end two days back, so a trend un
 CREDENTIAL_WORDS = ("token", "expir", "credential", "oauth", "reauth", "re_auth", "reconnect", "password")
 HARMLESS_KINDS = frozenset({"table_excluded_by_system"})  # Fivetran's own notice, not a problem (FACTS.md 4)
 _DATE = re.compile(r"\b(20\d\d-\d\d-\d\d)(?:[ T](\d\d:\d\d))?")
+_SIZE = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(MB|GB)\b")
+SURPRISE_HOURS = (3, 6, 12, 24)
+FAILURE_HOURS = (24, 48, 168)
 
 
 @dataclass
@@ -64,6 +67,25 @@ class Profile:
     warnings: list[WarningTrend] = field(default_factory=list)
     credential_warning: str | None = None
     credential_deadline: datetime | None = None
+    # what the tree model reads besides the above (prediction/inputs.py), each a plain measurement
+    retries_24h: float = 0.0  # per finished sync, last 24 h
+    retries_6h: float = 0.0
+    retries_last3: int = 0  # retries in the last three finished syncs, summed
+    retry_share_24h: float = 0.0  # share of the last 24 h's syncs with any retry
+    retry_share_before: float = 0.0  # the same share over the baseline days
+    retry_surprise: dict[int, float] = field(default_factory=dict)  # hours -> -log10 P(so many retries | usual rate)
+    retry_trend_24h: float = 0.0  # retries per sync per hour over the last 24 h (least squares)
+    reschedules_6h: int = 0
+    reschedule_surprise: dict[int, float] = field(default_factory=dict)
+    failures: dict[int, int] = field(default_factory=dict)  # hours -> failed syncs in the last so many hours
+    finished: dict[int, int] = field(default_factory=dict)  # hours -> finished (not rescheduled) syncs
+    duration_long: float = 0.0  # log ratio of the last 24 h to the same slots 5-8 days back, before any trend
+    volume_long: float = 0.0
+    write_long: float = 0.0
+    per_row_long: float = 0.0
+    lag_mb: float = 0.0  # the latest size (MB) a warning of the last 24 h states, e.g. replication slot lag
+    lag_mb_per_hour: float = 0.0  # its Theil-Sen slope over the last 24 h
+    lag_hours: float = 0.0  # since the first such warning of the last 24 h
 
 
 def _slot(t: datetime) -> int:
@@ -196,6 +218,109 @@ def _streaks(records: list[SyncRecord]) -> tuple[int, int]:
     return failures, reschedules
 
 
+def _retries(out: Profile, window: list[SyncRecord], before: list[SyncRecord], now: datetime) -> None:
+    finished = [r for r in window if r.status is not None]
+    last3 = finished[-3:]
+    lately = [r for r in finished if r.at > now - timedelta(hours=6)]
+    sample = lately if len(lately) > 3 else last3
+    out.retries_recent = sum(r.retries for r in sample) / len(sample) if sample else 0.0
+    out.retries_before = sum(r.retries for r in before) / len(before) if before else 0.0
+    out.retries_rising = len(last3) == 3 and last3[0].retries < last3[1].retries <= last3[2].retries
+    half_day = [r for r in finished if r.at > now - timedelta(hours=12)]
+    if len(half_day) >= 2 and before:
+        out.retry_persistence = (sum(r.retries > 0 for r in half_day) / len(half_day)
+                                 - sum(r.retries > 0 for r in before) / len(before))
+
+
+def _trends(out: Profile, window: list[SyncRecord], now: datetime) -> None:
+    """Levels and day-over-day trends against the slot baselines, and against the same slots a week back."""
+    good = [r for r in window if r.status == "SUCCESSFUL" and r.duration_seconds]
+    durations = [(r.at, math.log(r.duration_seconds + 1)) for r in good]
+    writes = [(r.at, math.log(r.write_seconds + 1) - math.log(r.records + 1)) for r in good if r.write_seconds]
+    volumes = [(r.at, math.log(r.records + 1)) for r in good if r.records]
+    per_row = [(r.at, math.log(r.duration_seconds + 1) - math.log(r.records + 1)) for r in good if r.records]
+    out.duration_level, out.duration_slope = _seasonal(durations, now)
+    out.write_level, out.write_slope = _seasonal(writes, now)
+    out.volume_level, out.volume_slope = _seasonal(volumes, now)
+    out.per_row_level, out.per_row_slope = _seasonal(per_row, now)
+    out.duration_long, out.volume_long = _long_ratio(durations, now), _long_ratio(volumes, now)
+    out.write_long, out.per_row_long = _long_ratio(writes, now), _long_ratio(per_row, now)
+
+
+def _long_ratio(values: list[tuple[datetime, float]], now: datetime) -> float:
+    """Median log value of the last 24 h over the same slots 5-8 days back: how far a trend has come in total
+    (the slot baselines end two days back, so a trend of several days has already raised them)."""
+    old: dict[int, list[float]] = {}
+    for at, value in values:
+        if at <= now - timedelta(days=5):
+            old.setdefault(_slot(at), []).append(value)
+    if sum(len(v) for v in old.values()) < 3:
+        return 0.0
+    overall = statistics.median([v for vs in old.values() for v in vs])
+    recent = [value - (statistics.median(old[_slot(at)]) if len(old.get(_slot(at), [])) >= 2 else overall)
+              for at, value in values if at > now - RECENT]
+    return statistics.median(recent) if recent else 0.0
+
+
+def poisson_surprise(k: float, lam: float) -> float:
+    """-log10 P(X >= k) for X ~ Poisson(lam): how surprising k events are at the usual rate."""
+    if k <= 0:
+        return 0.0
+    lam = max(lam, 1e-3)
+    term, cdf = math.exp(-lam), 0.0
+    for i in range(int(k)):
+        cdf += term
+        term *= lam / (i + 1)
+    return -math.log10(max(1 - cdf, 1e-12))
+
+
+def _least_squares(points: list[tuple[float, float]]) -> float:
+    if len(points) < 3:
+        return 0.0
+    mx, my = statistics.fmean(x for x, _ in points), statistics.fmean(y for _, y in points)
+    sxx = sum((x - mx) ** 2 for x, _ in points)
+    return sum((x - mx) * (y - my) for x, y in points) / sxx if sxx else 0.0
+
+
+def _extras(out: Profile, window: list[SyncRecord], now: datetime) -> None:
+    """Retries against their usual rate as Poisson surprise, failures per horizon, a size warnings state."""
+    hours_ago = {id(r): (now - r.at).total_seconds() / 3600 for r in window}
+    finished = [r for r in window if r.status is not None and not r.rescheduled]
+    day = [r for r in finished if hours_ago[id(r)] < 24]
+    before = [r for r in finished if hours_ago[id(r)] >= 24]
+    six = [r for r in finished if hours_ago[id(r)] < 6]
+    out.retries_24h = sum(r.retries for r in day) / len(day) if day else 0.0
+    out.retries_6h = sum(r.retries for r in six) / len(six) if six else out.retries_24h
+    out.retries_last3 = sum(r.retries for r in finished[-3:])
+    out.retry_share_24h = sum(r.retries > 0 for r in day) / len(day) if day else 0.0
+    out.retry_share_before = sum(r.retries > 0 for r in before) / len(before) if before else 0.0
+    usual = (sum(r.retries for r in before) + 0.5) / (len(before) + 5)
+    for hours in SURPRISE_HOURS:
+        sub = [r for r in finished if hours_ago[id(r)] < hours]
+        out.retry_surprise[hours] = poisson_surprise(sum(r.retries for r in sub), usual * len(sub))
+    out.retry_trend_24h = _least_squares([(-hours_ago[id(r)], r.retries) for r in day])
+    per_day = (sum(r.rescheduled for r in window if hours_ago[id(r)] >= 24) + 0.5) / max(out.days_of_history - 1, 1)
+    for hours in (6, 24):
+        k = sum(r.rescheduled for r in window if hours_ago[id(r)] < hours)
+        out.reschedule_surprise[hours] = poisson_surprise(k, per_day * hours / 24)
+    out.reschedules_6h = sum(r.rescheduled for r in window if hours_ago[id(r)] < 6)
+    for hours in FAILURE_HOURS:
+        sub = [r for r in finished if hours_ago[id(r)] < hours]
+        out.failures[hours], out.finished[hours] = sum(r.failed for r in sub), len(sub)
+    sizes = [(-hours_ago[id(r)], _size_mb(m)) for r in window if hours_ago[id(r)] < 24 for m in r.warning_messages]
+    sizes = [(h, mb) for h, mb in sizes if mb is not None]
+    if sizes:
+        out.lag_mb, out.lag_hours = sizes[-1][1], -sizes[0][0]
+        out.lag_mb_per_hour = (_theil_sen(sizes[-20:]) or 0.0) if len(sizes) >= 3 else 0.0
+
+
+def _size_mb(message: str) -> float | None:
+    match = _SIZE.search(message)
+    if not match:
+        return None
+    return float(match.group(1).replace(",", "")) * (1024 if match.group(2) == "GB" else 1)
+
+
 def profile(records: list[SyncRecord], now: datetime) -> Profile:
     """The profile of one connection as of `now` from its syncs in time order (syncs after `now` are ignored)."""
     times = [r.at for r in records]
@@ -220,26 +345,9 @@ def profile(records: list[SyncRecord], now: datetime) -> Profile:
     before = [r for r in window if r.at <= now - RECENT]
     out.reschedules_recent = sum(r.rescheduled for r in recent)
     out.reschedules_before_per_day = sum(r.rescheduled for r in before) / max(baseline_days, 1.0)
-    finished = [r for r in window if r.status is not None]
-    last3 = finished[-3:]
-    lately = [r for r in finished if r.at > now - timedelta(hours=6)]
-    sample = lately if len(lately) > 3 else last3
-    out.retries_recent = sum(r.retries for r in sample) / len(sample) if sample else 0.0
-    out.retries_before = sum(r.retries for r in before) / len(before) if before else 0.0
-    out.retries_rising = len(last3) == 3 and last3[0].retries < last3[1].retries <= last3[2].retries
-    half_day = [r for r in finished if r.at > now - timedelta(hours=12)]
-    if len(half_day) >= 2 and before:
-        out.retry_persistence = (sum(r.retries > 0 for r in half_day) / len(half_day)
-                                 - sum(r.retries > 0 for r in before) / len(before))
-    good = [r for r in window if r.status == "SUCCESSFUL" and r.duration_seconds]
-    durations = [(r.at, math.log(r.duration_seconds + 1)) for r in good]
-    out.duration_level, out.duration_slope = _seasonal(durations, now)
-    writes = [(r.at, math.log(r.write_seconds + 1) - math.log(r.records + 1)) for r in good if r.write_seconds]
-    out.write_level, out.write_slope = _seasonal(writes, now)
-    volumes = [(r.at, math.log(r.records + 1)) for r in good if r.records]
-    out.volume_level, out.volume_slope = _seasonal(volumes, now)
-    per_row = [(r.at, math.log(r.duration_seconds + 1) - math.log(r.records + 1)) for r in good if r.records]
-    out.per_row_level, out.per_row_slope = _seasonal(per_row, now)
+    _retries(out, window, before, now)
+    _extras(out, window, now)
+    _trends(out, window, now)
     out.warnings = _warning_trends(window, now, baseline_days)
     out.credential_warning, out.credential_deadline = _credential(window, now)
     return out

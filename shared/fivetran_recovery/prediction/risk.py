@@ -1,17 +1,20 @@
 """Risk that a connection's syncs fail in the next 24 hours, each part explained, with a lead-time estimate.
 
-Each failure mechanism a data engineer knows has its own evidence score, a log-odds set by hand from the mechanism
-(documented beside each): a long time since the last success, source quota running out (retries over their
-baseline and climbing, reschedules), data growth (durations trending up day over day after seasonal adjustment),
-the destination slowing (write time per row trending up), warnings of any kind above their own rate, an expiring
-credential, failures clustering, and the background chance that grows with the number of syncs a day.
+Each failure mechanism a data engineer knows has its own evidence (documented beside each): a long time since
+the last success, source quota running out (retries over their baseline and climbing, reschedules), data growth
+(durations trending up day over day after seasonal adjustment), the source or replication slowing (time per row,
+a growing replication slot lag), the destination slowing (write time per row), warnings of any kind above their
+own rate, an expiring credential, failures clustering, and the background chance that grows with the number of
+syncs a day.
 
-The parts are combined by a logistic whose weights were fitted offline (bench/offline/predict_fit.py, plain Python,
-generated fleets whose seeds the backtest does not report) and ship as plain numbers in coefficients.json; every
-weight is >= 0, so evidence can only raise the risk, and each reason's share is its weight times its evidence.
-Without that file the parts combine by hand as a noisy-OR, 1 - prod(1 - p_i). A stalled or failing connection, or
-a credential whose stated expiry falls in the next 24 h, is never scored below that evidence. Deterministic; no
-runtime dependency.
+The shipped risk is a gradient-boosted tree model fitted offline (bench/offline/predict_trees.py, scikit-learn on
+generated fleets whose seeds the backtest does not report) over plain measurements of those mechanisms
+(prediction/inputs.py), shipped as JSON (model.json) and evaluated in plain Python (prediction/trees.py): no
+runtime dependency. Each reason's share is the sum of its mechanism's contributions along the trees' paths (in
+log-odds), so the reasons add up to the risk. Two older combinations of the same evidence are kept for the
+backtest's comparison: a logistic of each mechanism's hand-set log-odds (coefficients.json,
+bench/offline/predict_fit.py) and the hand-made noisy-OR, 1 - prod(1 - p_i). A stalled or failing connection, or
+a credential whose stated expiry falls in the next 24 h, is never scored below that evidence. Deterministic.
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from fivetran_recovery.prediction.features import HARMLESS_KINDS, Profile, deadline_in, is_credential_kind, profile
+from fivetran_recovery.prediction.inputs import kind_of, model_inputs
 from fivetran_recovery.prediction.syncs import SyncRecord
+from fivetran_recovery.prediction.trees import ModelError, TreeModel, load_model
 
 LEVELS = ((0.5, "high"), (0.25, "medium"), (0.0, "low"))
 BACKGROUND_PER_SYNC = 0.001  # failures with no precursor, per sync (a fleet-wide rate; measure your own from the LOG)
@@ -69,6 +74,9 @@ FLOOR = -3.0  # log-odds where evidence starts to count fully (p = 0.05)
 WEAK = -6.0  # below this (p < 0.0025) it counts as none
 BUSY_KINDS = frozenset({"clustering", "quota", "warnings"})  # evidence that recurs per sync
 COEFFICIENTS = Path(__file__).with_name("coefficients.json")
+MODEL = Path(__file__).with_name("model.json")
+SHOWN_SHARE = 0.5  # a mechanism whose inputs add at least this much log-odds is named as a reason
+TREE_MIN_DAYS = 6.0  # the trees were fitted on connections with a week of history and row counts (see trees_apply)
 
 
 def level_of(risk: float) -> str:
@@ -120,6 +128,9 @@ def _quota(pr: Profile) -> Part:
                      f"{pr.retries_before:.1f}{' and rising' if pr.retries_rising else ''}")
     elif pr.retries_recent >= 0.5:  # many retries per sync, even at their usual rate, leave little headroom
         parts.append(f"{pr.retries_recent:.1f} API retries per sync (usually {pr.retries_before:.1f})")
+    if pr.retry_share_24h - pr.retry_share_before >= 0.3:
+        parts.append(f"retries in {pr.retry_share_24h:.0%} of the last day's syncs (usually "
+                     f"{pr.retry_share_before:.0%})")
     if pr.reschedules_recent:
         parts.append(f"{pr.reschedules_recent} syncs rescheduled in 24 h for source quota "
                      f"(usually {pr.reschedules_before_per_day:.1f}/day)")
@@ -143,6 +154,8 @@ def _growth(pr: Profile) -> Part | None:
     extra = ""
     if pr.volume_slope is not None and pr.volume_level is not None and pr.volume_slope > 0.05:
         extra = f", rows per sync up {math.expm1(pr.volume_slope):.0%} a day ({math.exp(pr.volume_level):.1f}x)"
+    if pr.volume_long > 0.3:
+        extra += f"; rows per sync {math.exp(pr.volume_long):.1f}x a week ago at these hours"
     part = _trend("growth", "sync durations", pr.duration_level, pr.duration_slope, pr.days_of_history, extra)
     if part is not None:
         part.forms["level"] = max(pr.duration_level or 0.0, 0.0)  # the last day's excess, even before a trend
@@ -156,8 +169,12 @@ def _slowdown(pr: Profile) -> Part | None:
     if level is None:
         return None
     z = -5.0 + 3.5 * max(level, 0.0) + 3.0 * max(slope or 0.0, 0.0)
+    lag = ""
+    if pr.lag_mb > 0:
+        rising = f", up {pr.lag_mb_per_hour:,.0f} MB an hour" if pr.lag_mb_per_hour >= 1 else ""
+        lag = f"; warnings state a lag of {pr.lag_mb:,.0f} MB{rising} for {pr.lag_hours:.0f} h"
     return Part("slowdown", z, f"syncs take {math.exp(level):.1f}x their usual time per row at these hours over the "
-                "last 24 h (source or replication slowing)", LEAD_HOURS["slowdown"], {"level": max(level, 0.0)})
+                f"last 24 h (source or replication slowing){lag}", LEAD_HOURS["slowdown"], {"level": max(level, 0.0)})
 
 
 def _warnings(pr: Profile) -> Part | None:
@@ -194,9 +211,11 @@ def _clustering(pr: Profile) -> Part | None:
     if not pr.failure_runs_7d:
         return None
     z = -3.8 + 0.5 * min(pr.failure_runs_7d, 5) + 1.0 * min(pr.failure_runs_48h, 3)
+    lately = (f"; {pr.failures[48]} of its {pr.finished[48]} syncs in 48 h failed" if pr.failures.get(48)
+              else f"; {pr.failures.get(168, 0)} of its {pr.finished.get(168, 0)} syncs in 7 days failed")
     return Part("clustering", z, f"{pr.failure_runs_7d} separate failure(s) in 7 days"
-                + (f", the last {pr.hours_since_failure:.0f} h ago" if pr.hours_since_failure is not None else ""),
-                LEAD_HOURS["clustering"])
+                + (f", the last {pr.hours_since_failure:.0f} h ago" if pr.hours_since_failure is not None else "")
+                + lately, LEAD_HOURS["clustering"])
 
 
 def _background(pr: Profile) -> Part:
@@ -243,6 +262,16 @@ def load_coefficients(path: Path = COEFFICIENTS) -> dict[str, Any] | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
+def _floored(risk: float, shares: list[tuple[Part, float]]) -> tuple[float, list[tuple[Part, float]]]:
+    """A stalled or failing connection, or a stated expiry, is never scored below that evidence."""
+    for part in [p for p, _ in shares if p.kind in FLOORS]:
+        if part.p > risk:
+            risk = part.p
+            shares = [(p, float("inf") if p is part else share) for p, share in shares if p is not part] + [
+                (part, float("inf"))]
+    return risk, sorted(shares, key=lambda x: -x[1])
+
+
 def combine(parts: list[Part], coefficients: dict[str, Any] | None) -> tuple[float, list[tuple[Part, float]]]:
     """(risk, parts with their share, largest first). Fitted logistic if coefficients are given, else noisy-OR."""
     if coefficients is None:
@@ -254,13 +283,33 @@ def combine(parts: list[Part], coefficients: dict[str, Any] | None) -> tuple[flo
     values = features(parts)
     shares = [(p, sum(weights.get(k, 0.0) * v for k, v in values.items() if k.split(":")[0] == p.kind))
               for p in parts]
-    risk = _sigmoid(coefficients["intercept"] + sum(share for _, share in shares))
-    for part in parts:  # a stalled or failing connection, or a stated expiry, is never scored below that evidence
-        if part.kind in FLOORS and part.p > risk:
-            risk = part.p
-            shares = [(p, float("inf") if p is part else share) for p, share in shares if p is not part] + [
-                (part, float("inf"))]
-    return risk, sorted(shares, key=lambda x: -x[1])
+    return _floored(_sigmoid(coefficients["intercept"] + sum(share for _, share in shares)), shares)
+
+
+def combine_trees(parts: list[Part], inputs: dict[str, float],
+                  model: TreeModel) -> tuple[float, float, list[tuple[Part, float]]]:
+    """(risk, bias, parts with their share in log-odds): each part's share is the sum of its mechanism's
+    contributions along the trees' paths; a mechanism without a part has nothing to explain it and is left out."""
+    total, bias, contributions = model.explain(inputs)
+    by_kind: dict[str, float] = {}
+    for name, value in contributions.items():
+        by_kind[kind_of(name)] = by_kind.get(kind_of(name), 0.0) + value
+    risk, shares = _floored(_sigmoid(total), [(p, by_kind.get(p.kind, 0.0)) for p in parts])
+    return risk, bias, shares
+
+
+_shipped: dict[str, TreeModel] = {}
+
+
+def shipped_model() -> TreeModel:
+    """model.json, read once; ModelError if it is missing, malformed or reads inputs this code does not compute."""
+    if "model" not in _shipped:
+        model = load_model(MODEL)
+        unknown = set(model.features) - set(model_inputs(Profile(), datetime(2026, 1, 1)))
+        if unknown:
+            raise ModelError(f"{MODEL}: reads inputs this code does not compute: {', '.join(sorted(unknown))}")
+        _shipped["model"] = model
+    return _shipped["model"]
 
 
 _COEFFICIENTS = load_coefficients()
@@ -285,31 +334,60 @@ def _signals(pr: Profile) -> dict[str, float | int | str | None]:
     }
 
 
+def trees_apply(pr: Profile) -> bool:
+    """The trees were fitted on generated LOGs with a week of history and `records_modified` rows; a younger
+    connection, or one whose durations are known but whose row counts are not, is outside what they learned
+    (they would read "durations up, rows flat" as no growth), so the logistic, which reads durations alone,
+    scores it."""
+    return pr.days_of_history >= TREE_MIN_DAYS and (pr.duration_level is None or pr.volume_level is not None)
+
+
+def assess_profile(connection_id: str, pr: Profile, now: datetime,
+                   combination: TreeModel | dict[str, Any] | str | None = "shipped") -> RiskAssessment:
+    """Risk for one connection from its profile. `combination`: "shipped" (the tree model in model.json), a
+    TreeModel, logistic coefficients (a dict, or "logistic" for coefficients.json), or None (hand-made
+    noisy-OR); the backtest compares them."""
+    parts = parts_of(pr, now)
+    if combination == "shipped":
+        combination = shipped_model() if trees_apply(pr) else "logistic"
+    if isinstance(combination, TreeModel):
+        risk, bias, shares = combine_trees(parts, model_inputs(pr, now), combination)
+        shown = [p for p, share in shares if share >= SHOWN_SHARE]
+        reasons = [f"{p.reason} (p={_sigmoid(bias + share):.2f} on this evidence)" for p, share in shares
+                   if p in shown]
+    else:
+        coefficients = _COEFFICIENTS if combination == "logistic" else combination
+        risk, shares = combine(parts, coefficients)  # type: ignore[arg-type]
+        # a reason is shown when its evidence is strong alone or carries a real share of the fitted risk
+        shown = [p for p, share in shares if share > 0 and (p.p >= 0.1 or share >= 1.0)]
+        reasons = [f"{p.reason} (p={p.p:.2f})" for p in shown]
+    reasons = [r for p, r in zip(shown, reasons, strict=True) if p.kind != "background"] or [NO_SIGNS]
+    shown = [p for p in shown if p.kind != "background"]
+    risk = round(risk, 3)
+    level = level_of(risk)
+    leading = shown[0] if shown and level != "low" else None
+    signals = _signals(pr) | {"combination": "trees" if isinstance(combination, TreeModel) else
+                              "logistic" if combination is not None else "noisy-or"}
+    return RiskAssessment(
+        connection_id=connection_id, risk=risk, level=level, reasons=reasons, signals=signals,
+        kind=leading.kind if leading else None,
+        lead_time_hours=round(leading.lead_hours, 1) if leading and leading.lead_hours is not None else None,
+    )
+
+
 def assess_syncs(connection_id: str, records: list[SyncRecord], *, now: datetime | None = None,
-                 coefficients: dict[str, Any] | str | None = "shipped",
+                 combination: TreeModel | dict[str, Any] | str | None = "shipped",
                  current_warnings: Iterable[tuple[str, str]] = ()) -> RiskAssessment:
-    """Risk for one connection as of `now` (default: its last sync). `coefficients=None` uses the hand-made
-    noisy-OR (the backtest compares both). `current_warnings`: (code, message) of the connection's
-    `status.warnings` from the API, read like LOG warnings (an expiring credential above all)."""
+    """Risk for one connection as of `now` (default: its last sync); `combination` as in assess_profile.
+    `current_warnings`: (code, message) of the connection's `status.warnings` from the API, read like LOG
+    warnings (an expiring credential above all)."""
     if now is None:
         now = max((r.at for r in records if r.at), default=None) or datetime.now().astimezone()
     pr = profile(records, now)
     for code, message in current_warnings:
         if pr.credential_warning is None and is_credential_kind(code):
             pr.credential_warning, pr.credential_deadline = code, deadline_in([message])
-    parts = parts_of(pr, now)
-    risk, shares = combine(parts, _COEFFICIENTS if coefficients == "shipped" else coefficients)
-    risk = round(risk, 3)
-    level = level_of(risk)
-    # a reason is shown when its evidence is strong alone or carries a real share of the fitted risk
-    shown = [p for p, share in shares if share > 0 and (p.p >= 0.1 or share >= 1.0) and p.kind != "background"]
-    reasons = [f"{p.reason} (p={p.p:.2f})" for p in shown] or [NO_SIGNS]
-    leading = shown[0] if shown and level != "low" else None
-    return RiskAssessment(
-        connection_id=connection_id, risk=risk, level=level, reasons=reasons, signals=_signals(pr),
-        kind=leading.kind if leading else None,
-        lead_time_hours=round(leading.lead_hours, 1) if leading and leading.lead_hours is not None else None,
-    )
+    return assess_profile(connection_id, pr, now, combination)
 
 
 def assess_connections(syncs: Mapping[str, list[SyncRecord]], *, now: datetime | None = None) -> list[RiskAssessment]:
