@@ -11,9 +11,10 @@ The shipped risk is a gradient-boosted tree model fitted offline (bench/offline/
 generated fleets whose seeds the backtest does not report) over plain measurements of those mechanisms
 (prediction/inputs.py), shipped as JSON (model.json) and evaluated in plain Python (prediction/trees.py): no
 runtime dependency. Each reason's share is the sum of its mechanism's contributions along the trees' paths (in
-log-odds), so the reasons add up to the risk. Two older combinations of the same evidence are kept for the
-backtest's comparison: a logistic of each mechanism's hand-set log-odds (coefficients.json,
-bench/offline/predict_fit.py) and the hand-made noisy-OR, 1 - prod(1 - p_i). A stalled or failing connection, or
+log-odds), so the reasons add up to the risk. A connection the trees were not fitted on (under a week of
+history, or no row counts: trees_apply) is scored by the logistic of each mechanism's hand-set log-odds
+(coefficients.json, bench/offline/predict_fit.py); that logistic and the hand-made noisy-OR,
+1 - prod(1 - p_i), are also the backtest's comparisons. A stalled or failing connection, or
 a credential whose stated expiry falls in the next 24 h, is never scored below that evidence. Deterministic.
 """
 
