@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# pytest workers for `make test` (pytest-xdist; 0 = one process): the end-to-end tests mostly wait on their stacks
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint bench install clean
 
@@ -20,7 +22,7 @@ run: $(STAMP)
 ## Lint, check the template, run every test.
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

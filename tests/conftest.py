@@ -66,3 +66,13 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("POWERTOOLS_DEV", "false")
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "FivetranRecoveryTests")
 
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under `pytest -n N --dist loadgroup` (make test), a module whose tests share a module-scoped fixture (the
+    console's local stack, its browser) runs on one worker, so that fixture is built once, not once per worker."""
+    for item in items:
+        fixture_info = getattr(item, "_fixtureinfo", None)
+        definitions = fixture_info.name2fixturedefs.values() if fixture_info else ()
+        if any(d.scope == "module" for defs in definitions for d in defs):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))

@@ -106,11 +106,16 @@ def test_given_concurrent_writers_then_no_record_is_lost_and_the_chain_holds(tab
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
+    from local.lambda_runtime import serialized_moto
+
     threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    # DynamoDB applies a conditional put atomically; moto checks and writes in two steps, so under CPU contention
+    # two threads could both pass attribute_not_exists. One request at a time through moto is what DynamoDB gives.
+    with serialized_moto():
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
     assert errors == []
     chain = audit.chain("conn_c")
     assert sorted(r.detail["n"] for r in chain) == list(range(6))
