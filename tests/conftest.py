@@ -67,12 +67,21 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "FivetranRecoveryTests")
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under `pytest -n N --dist loadgroup` (make test), a module whose tests share a module-scoped fixture (the
-    console's local stack, its browser) runs on one worker, so that fixture is built once, not once per worker."""
-    for item in items:
-        fixture_info = getattr(item, "_fixtureinfo", None)
-        definitions = fixture_info.name2fixturedefs.values() if fixture_info else ()
-        if any(d.scope == "module" for defs in definitions for d in defs):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """`make test` (pytest -n 2 --dist loadscope): each test module runs whole on one worker, so its module-scoped
+    fixtures (the console's local stack and browser) are built once, as in one process; the end-to-end tests
+    (tests/e2e/: each builds its own stack, most of the suite's time) are handed out one by one.
+
+    (xdist's own loadgroup cannot do this under pytest 9: it renames `item._nodeid`, which pytest 9 no longer reads.)"""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleOrEndToEndTest(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return nodeid if module.startswith("tests/e2e/") else module
+
+    return ModuleOrEndToEndTest(config, log)
