@@ -37,11 +37,12 @@ from fivetran_recovery.prediction.trees import ModelError, TreeModel, load_model
 
 LEVELS = ((0.5, "high"), (0.25, "medium"), (0.0, "low"))
 BACKGROUND_PER_SYNC = 0.001  # failures with no precursor, per sync (a fleet-wide rate; measure your own from the LOG)
-# Median hours from a true `high` flag to the failure, per leading reason, measured by bench/predict_backtest.py on
-# its tuning seeds 7,8 (quota, growth, credential without a stated date, warnings, clustering); the others are
-# rarely the leading reason there and keep a conservative guess. Used when the evidence gives no date of its own.
-LEAD_HOURS = {"stale": 0.0, "failing": 0.0, "quota": 4.5, "slowdown": 12.0, "growth": 5.0, "destination": 12.0,
-              "warnings": 11.0, "credential": 11.0, "clustering": 4.0, "background": 24.0}
+# Median hours from a true `high` flag to the failure, per leading reason, measured by bench/predict_backtest.py
+# --seeds 7,8,9,10,11,12 with the tree model (quota, growth, slowdown, warnings, credential without a stated
+# date); destination and clustering are rarely the leading reason there and keep a conservative guess. Used when
+# the evidence gives no date of its own.
+LEAD_HOURS = {"stale": 0.0, "failing": 0.0, "quota": 4.6, "slowdown": 8.3, "growth": 7.2, "destination": 12.0,
+              "warnings": 10.9, "credential": 10.7, "clustering": 4.0, "background": 24.0}
 
 
 class RiskAssessment(BaseModel):
