@@ -24,7 +24,7 @@ import urllib.parse
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 DEFAULT_USAGE = {
@@ -86,8 +86,9 @@ class FakeAnthropic:
         self._script: deque[Behaviour] = deque()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._server = ThreadingHTTPServer((host, port), self._handler_class())
-        self._server.daemon_threads = True
+        from local.simulator.server import QuietThreadingServer
+
+        self._server = QuietThreadingServer((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
 
     @property

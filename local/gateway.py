@@ -269,8 +269,9 @@ class LocalGateway:
     def start(self) -> str:
         if self._server is not None:
             return self.base_url
-        server = ThreadingHTTPServer((self.host, self.port), _make_request_handler(self))
-        server.daemon_threads = True
+        from local.simulator.server import QuietThreadingServer
+
+        server = QuietThreadingServer((self.host, self.port), _make_request_handler(self))
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, name="local-gateway", daemon=True)
         self._thread.start()

@@ -47,22 +47,24 @@ def _handler_for(sim: SimulatorCore) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class _QuietServer(ThreadingHTTPServer):
+class QuietThreadingServer(ThreadingHTTPServer):
+    """A threading HTTP server for the local stack's servers (simulator, gateway, fake Messages API): a client
+    that gave up (timeout, reset, closed connection) is logged at debug, not printed as a traceback on stderr."""
+
     daemon_threads = True
 
     def handle_error(self, request: object, client_address: object) -> None:
-        # A client that gave up (timeout, closed connection) is normal here; anything else is logged.
         import sys
 
         if isinstance(sys.exc_info()[1], ConnectionError):
-            logger.debug("simulator client %s went away", client_address)
+            logger.debug("local server client %s went away", client_address)
             return
-        logger.exception("simulator request from %s failed", client_address)
+        logger.exception("local server request from %s failed", client_address)
 
 
 class SimulatorServer:
     def __init__(self, sim: SimulatorCore, host: str, port: int) -> None:
-        self._httpd = _QuietServer((host, port), _handler_for(sim))
+        self._httpd = QuietThreadingServer((host, port), _handler_for(sim))
         self._thread: threading.Thread | None = None
 
     @property
